@@ -1,0 +1,1 @@
+"""Reading and writing logs and results: CSV and Parquet, validated, written atomically."""
