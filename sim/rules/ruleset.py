@@ -49,7 +49,8 @@ class RuleSet:
     # --- 2. Credit reviews ---
     review_window_days: float | None = 15.0  # REV-WINDOW (inclusive edge)
     default_good: bool = True  # REV-DEFAULT-GOOD
-    mutual_delay_hours: float = 48.0  # REV-EFFECT: the 48-hour delays; 0 means at once
+    delayed_effect: bool = True  # REV-EFFECT: False makes every review take effect when given
+    mutual_delay_hours: float = 48.0  # REV-EFFECT: the 48-hour delays
     modify_window_days: float | None = 30.0  # REV-MODIFY [decision]
     modifications_allowed: int = 1  # REV-MODIFY: "once"; 0 forbids changes and deletions
 

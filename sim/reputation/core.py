@@ -1,0 +1,633 @@
+"""The vectorised scoring core: (orders, actions, rule set, as-of) -> statuses and account scores.
+
+A pure function with no SimPy and no Python loop per review, pair or month: sorts, segmented
+scans (``sim.reputation.scan``) and scatter/gather over columnar arrays. ``docs/scoring.md`` is
+its contract, and ``sim.reputation.reference`` its slow, obvious twin; the property tests hold the
+two to identical results.
+
+The stages:
+
+1. ``_accept``: each party's actions on each order are reduced to at most one *review* (the
+   accepted rate, plus its accepted change) and one DSR; every other action gets ``invalid``,
+   ``outside_window`` or ``pending`` (REV-ACTIONS, REV-MODIFY, DSR-ELIGIBLE).
+2. ``_units``: one unit per (order, direction): the given review or the system default
+   (REV-DEFAULT-GOOD), with its effect time (REV-EFFECT, REV-HOLD, SCORE-FINAL-RATING).
+3. ``_credit_statuses``: the status precedence, then SCORE-DEDUP and SCORE-CLAMP.
+4. ``_dsr_statuses``: DSR-CAP and the tmall buyer credits (DSR-TMALL-BUYER).
+5. ``_accounts``: credit, level, counts, positive rate and DSR means per account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.reputation import log as L
+from sim.reputation import scan
+from sim.reputation.log import Accounts, Actions, Orders, ScoreResult, default_as_of
+from sim.rules.ruleset import RuleSet
+from sim.timeutil import FOREVER, NEVER, days, hours, month_index
+
+_BIG = np.int64(1 << 40)  # a cap bound that never binds
+
+
+def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = None,
+          accounts: Accounts | None = None) -> ScoreResult:
+    """Score a review log under ``rules`` as of ``as_of`` (SCORE-DEFAULT-AS-OF when None)."""
+    if as_of is None:
+        as_of = default_as_of(orders, actions)
+    as_of = np.int64(as_of)
+    ctx = _Context(orders, actions, rules, as_of, accounts)
+    acc = _accept(ctx)
+    units = _units(ctx, acc)
+    _credit_statuses(ctx, units)
+    ctx.dsr_row = acc.dsr_row
+    dsr = _dsr_statuses(ctx, acc)
+    reviews = _rows(ctx, acc, units, dsr)
+    sellers, buyers = _accounts(ctx, units, dsr, reviews)
+    return ScoreResult(as_of=int(as_of), reviews=reviews, sellers=sellers, buyers=buyers)
+
+
+class _Context:
+    """The inputs, the rule set's windows in seconds, and per-order derived columns."""
+
+    def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64,
+                 accounts: Accounts | None) -> None:
+        self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
+        self.n = len(orders)
+        self.window = days(rules.review_window_days)  # REV-WINDOW
+        self.modify_window = days(rules.modify_window_days)  # REV-MODIFY
+        self.dsr_window = days(rules.dsr_window_days)  # DSR-ELIGIBLE
+        self.delay = hours(rules.mutual_delay_hours)  # REV-EFFECT
+        self.order_row = order_rows(orders.order_id, actions.order_id)
+        self.cancelled = (orders.refund == L.NOT_RECEIVED) | (orders.refund == L.RETURN)  # REV-ELIGIBLE
+        self.removed = orders.removed_at <= as_of  # SCORE-REMOVED
+        self.month = month_index(orders.created_at)  # TIME-MONTH
+        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id)
+        self.seller_rank, self.seller_ids = dense_rank(orders.seller_id)
+        self.pair = self.buyer_rank * np.int64(len(self.seller_ids)) + self.seller_rank  # SCORE-SCOPE
+        self.accounts = accounts
+
+
+# --- helpers over ids -------------------------------------------------------------------------
+
+def dense_rank(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rank of each id among the sorted distinct ids, the sorted distinct ids)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo <= 4 * len(ids) + 1024:  # dense ids: a lookup table, no sort
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[ids - lo] = True
+        rank_of = np.cumsum(present, dtype=np.int64) - 1
+        return rank_of[ids - lo], np.flatnonzero(present).astype(np.int64) + lo
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    start = scan.segment_starts(sorted_ids)
+    ranks = np.empty(len(ids), np.int64)
+    ranks[order] = scan.segment_ids(start)
+    return ranks, sorted_ids[start]
+
+
+def order_rows(order_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Row of each wanted order_id in ``order_ids``; raises ValueError for an unknown id."""
+    order_ids = np.asarray(order_ids, np.int64)
+    wanted = np.asarray(wanted, np.int64)
+    if len(wanted) == 0:
+        return np.zeros(0, np.int64)
+    if len(order_ids) == 0:
+        raise ValueError(f"review of unknown order {int(wanted[0])}")
+    lo, hi = int(order_ids.min()), int(order_ids.max())
+    if hi - lo <= 4 * len(order_ids) + 1024:
+        table = np.full(hi - lo + 1, -1, np.int64)
+        table[order_ids - lo] = np.arange(len(order_ids))
+        inside = (wanted >= lo) & (wanted <= hi)
+        rows = np.full(len(wanted), -1, np.int64)
+        rows[inside] = table[wanted[inside] - lo]
+    else:
+        order = np.argsort(order_ids, kind="stable")
+        pos = np.searchsorted(order_ids[order], wanted)
+        pos = np.minimum(pos, len(order) - 1)
+        rows = np.where(order_ids[order][pos] == wanted, order[pos], -1)
+    if (rows < 0).any():
+        raise ValueError(f"review of unknown order {int(wanted[rows < 0][0])}")
+    return rows
+
+
+def _group_sorted(key: np.ndarray, *within: np.ndarray) -> np.ndarray:
+    """A permutation that makes ``key`` groups contiguous, each sorted by the ``within`` keys (most
+    significant first, then input order). Only groups of more than one element are sorted: most
+    groups are singletons and need no sort."""
+    n = len(key)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    counts = np.bincount(key)
+    multi = counts[key] > 1
+    single_rows = np.flatnonzero(~multi)
+    multi_rows = np.flatnonzero(multi)
+    if len(multi_rows):
+        sub = np.lexsort([k[multi_rows] for k in reversed(within)] + [key[multi_rows]])
+        multi_rows = multi_rows[sub]
+    return np.concatenate([single_rows, multi_rows])
+
+
+# --- 1. accepting actions ----------------------------------------------------------------------
+
+@dataclass
+class _Accepted:
+    """Per action row: its status where the action itself decides it (else -1), and per order and
+    author the accepted review; per order the accepted DSR."""
+
+    row_status: np.ndarray  # int8 per action, -1 where the review's status applies
+    rate_row: np.ndarray  # (2, n) action row of the accepted rate, -1 if none
+    change_row: np.ndarray  # (2, n) action row of the accepted modify/delete, -1 if none
+    dsr_row: np.ndarray  # (n,) action row of the accepted DSR, -1 if none
+
+
+def _first_accepted(valid, inside, start):
+    """Per segment, the first row that is valid and inside its window is accepted; a valid row after
+    an accepted one is a second attempt (invalid); a valid row outside the window with none accepted
+    before it is outside_window (REV-ACTIONS)."""
+    candidate = valid & inside
+    accepted = scan.first_in_segment(candidate, start)
+    after = scan.any_before_in_segment(accepted, start)
+    status = np.where(~valid | after, L.INVALID, np.where(inside, -1, L.OUTSIDE_WINDOW))
+    return accepted, status.astype(np.int8)
+
+
+def _accept(ctx: _Context) -> _Accepted:
+    o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
+    m = len(a)
+    row_status = np.full(m, -1, np.int8)
+    now = a.at <= ctx.as_of
+    row_status[~now] = L.PENDING  # REV-ACTIONS: actions after the as-of time
+    orow = ctx.order_row
+    success = o.success_at[orow]
+    taobao = o.platform[orow] == L.TAOBAO
+    rate_row = np.full((2, n), -1, np.int64)
+    change_row = np.full((2, n), -1, np.int64)
+
+    # Credit actions, grouped by (order, author), in time order (ties: rate, modify, delete; bad
+    # before good) -- docs/scoring.md section 1.
+    credit = np.flatnonzero(now & (a.action != L.DSR))
+    key = orow[credit] * 2 + a.author[credit]
+    perm = credit[_group_sorted(key, a.at[credit], a.action[credit], a.rating[credit])]
+    start = scan.segment_starts(orow[perm] * 2 + a.author[perm])
+    is_rate = a.action[perm] == L.RATE
+    valid_rate = is_rate & taobao[perm] & (a.at[perm] >= success[perm])  # REV-TMALL, REV-ELIGIBLE
+    inside = a.at[perm] <= success[perm] + ctx.window  # REV-WINDOW
+    # Only rate rows compete for acceptance here; change rows are judged below.
+    accepted, rate_status = _first_accepted(valid_rate, inside, start)
+    # The accepted rate's time and rating, spread over its group.
+    rate_at = scan.broadcast_first(a.at[perm], accepted, start, NEVER)
+    rate_rating = scan.broadcast_first(a.rating[perm], accepted, start, np.int8(L.NO_RATING))
+    has_rate = rate_at < NEVER
+    accepted_before = scan.any_before_in_segment(accepted, start) | accepted
+    is_change = ~is_rate
+    valid_change = (is_change & has_rate & accepted_before & (rate_rating != L.GOOD)
+                    & ((a.action[perm] == L.DELETE) | (a.rating[perm] == L.GOOD))
+                    & (rules.modifications_allowed > 0))  # REV-MODIFY
+    inside_change = a.at[perm] <= rate_at + ctx.modify_window
+    change_accepted, change_status = _first_accepted(valid_change, inside_change, start)
+    # A rate row's verdict comes from the rate competition; a change row's from the change one.
+    # (_first_accepted counts "after" among its own candidates only.)
+    row_status[perm] = np.where(is_rate, rate_status, change_status)
+    authors = a.author[perm]
+    rate_row[authors[accepted], orow[perm][accepted]] = perm[accepted]
+    change_row[authors[change_accepted], orow[perm][change_accepted]] = perm[change_accepted]
+
+    # DSRs, grouped by order (DSR-ELIGIBLE): only the buyer rates; the first in the window counts.
+    dsr = np.flatnonzero(now & (a.action == L.DSR))
+    dkey = orow[dsr]
+    dperm = dsr[_group_sorted(dkey, a.at[dsr], a.author[dsr], a.described[dsr], a.service[dsr],
+                              a.shipping[dsr], a.logistics[dsr])]
+    dstart = scan.segment_starts(orow[dperm])
+    valid_dsr = (a.author[dperm] == L.BUYER) & (a.at[dperm] >= success[dperm])
+    inside_dsr = a.at[dperm] <= success[dperm] + ctx.dsr_window
+    dsr_accepted, dsr_status = _first_accepted(valid_dsr, inside_dsr, dstart)
+    row_status[dperm] = dsr_status
+    dsr_row = np.full(n, -1, np.int64)
+    dsr_row[orow[dperm][dsr_accepted]] = dperm[dsr_accepted]
+    return _Accepted(row_status, rate_row, change_row, dsr_row)
+
+
+# --- 2. units: one credit review per (order, direction) ----------------------------------------
+
+@dataclass
+class _Units:
+    """Arrays of shape (2, n): index 0 is the buyer's review of the seller, 1 the seller's of the buyer."""
+
+    exists: np.ndarray  # bool
+    default: np.ndarray  # bool: a system default review (REV-DEFAULT-GOOD)
+    given_at: np.ndarray  # int64
+    rating: np.ndarray  # int8: the final rating (SCORE-FINAL-RATING)
+    effective_at: np.ndarray  # int64
+    status: np.ndarray  # int8
+
+
+def _units(ctx: _Context, acc: _Accepted) -> _Units:
+    o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
+    has = acc.rate_row >= 0
+    rr = np.where(has, acc.rate_row, 0)
+    g = np.where(has, a.at[rr], NEVER)
+    orig = np.where(has, a.rating[rr], L.NO_RATING).astype(np.int8)
+    changed = acc.change_row >= 0
+    cr = np.where(changed, acc.change_row, 0)
+    m = np.where(changed, a.at[cr], NEVER)  # time of the accepted change
+    deleted = changed & (a.action[cr] == L.DELETE)
+    final = np.where(changed & ~deleted, np.int8(L.GOOD), orig).astype(np.int8)
+    success = o.success_at
+
+    # REV-DEFAULT-GOOD: at T = success + W, a silent party gives a default good to a party whose
+    # review is good at T (after any change made by then). A deleted review counts as given.
+    close = success + ctx.window
+    default = np.zeros((2, n), dtype=bool)
+    if rules.default_good and rules.review_window_days is not None:
+        can = (o.platform == L.TAOBAO) & ~ctx.cancelled & (close <= ctx.as_of)
+        good_at_close = has & ~(deleted & (m <= close)) & ((orig == L.GOOD) | (m <= close))
+        default[0] = can & good_at_close[1] & ~has[0]  # the buyer's default review of the seller
+        default[1] = can & good_at_close[0] & ~has[1]
+
+    # REV-EFFECT / REV-HOLD / SCORE-FINAL-RATING: docs/scoring.md section 3.
+    if rules.delayed_effect:
+        other_g, other_m, other_orig, other_has = g[::-1], m[::-1], orig[::-1], has[::-1]
+        # The other party's review is neutral or bad at the instant this one is given.
+        other_nongood_at_g = other_has & (other_g <= g) & ~(other_m <= g) & (other_orig != L.GOOD)
+        good_at_g = (orig == L.GOOD) | (m <= g)
+        held = np.where(other_nongood_at_g, g + ctx.delay, g)
+        mutual = np.where(other_has, np.maximum(g, other_g) + ctx.delay, close + ctx.delay)
+        eff = np.where(good_at_g, held, mutual)
+        eff = np.where(changed & ~deleted, np.minimum(eff, m), eff)
+    else:
+        eff = g.copy()
+    eff = np.where(default, close, np.where(has, eff, NEVER))
+
+    exists = has | default
+    given_at = np.where(default, close, g)
+    rating = np.where(default, np.int8(L.GOOD), final).astype(np.int8)
+
+    # SCORE-STATUS-ORDER, up to `pending`; dedup and the clamp follow in _credit_statuses.
+    status = np.full((2, n), L.COUNTED, np.int8)
+    status[:, ctx.cancelled] = L.CANCELLED
+    ineligible = np.zeros((2, n), dtype=bool)
+    if rules.min_amount is not None:  # RULES.md section 8: minimum amount for credit
+        ineligible |= (o.amount <= rules.min_amount)[None, :]
+    if rules.min_reviewer_age_days is not None:  # RULES.md section 8: reviewer account age
+        for author, ids in ((L.BUYER, o.buyer_id), (L.SELLER, o.seller_id)):
+            opened = account_opened(ctx.accounts, ids)
+            ineligible[author] |= given_at[author] - opened < days(rules.min_reviewer_age_days)
+    status = np.where(ineligible, np.minimum(status, L.INELIGIBLE), status)
+    status = np.where(deleted, np.minimum(status, L.SUPERSEDED), status)
+    status = np.where(ctx.removed[None, :], np.minimum(status, L.REMOVED), status)  # SCORE-REMOVED
+    status = np.where(eff > ctx.as_of, np.minimum(status, L.PENDING), status)  # SCORE-EFFECTIVE-ONLY
+    return _Units(exists, default, given_at, rating, eff, status.astype(np.int8))
+
+
+def account_opened(accounts: Accounts | None, ids: np.ndarray) -> np.ndarray:
+    """When each account was opened; an account missing from the table counts as always there."""
+    out = np.full(len(ids), -NEVER, np.int64)
+    if accounts is None or len(accounts) == 0:
+        return out
+    order = np.argsort(accounts.account_id, kind="stable")
+    table = accounts.account_id[order]
+    pos = np.minimum(np.searchsorted(table, ids), len(table) - 1)
+    found = table[pos] == ids
+    out[found] = accounts.created_at[order][pos[found]]
+    return out
+
+
+# --- 3. dedup and clamp -----------------------------------------------------------------------
+
+def _pair_groups(ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
+    """Dense pair rank of each order, and whether the pair has more than one order (only those
+    can collide in dedup or the caps)."""
+    if not hasattr(ctx, "_pairs"):
+        rank, _ = dense_rank(ctx.pair)
+        ctx._pairs = rank, np.bincount(rank)[rank] > 1 if len(rank) else np.zeros(0, bool)
+    return ctx._pairs
+
+
+def _sorted_segments(rows: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` sorted by ``keys`` (most significant first; ties keep ``rows`` order), and the
+    start mask of runs of equal first key."""
+    if len(rows) == 0:
+        return rows, np.zeros(0, bool)
+    order = np.lexsort([k[rows] for k in reversed(keys)])
+    rows = rows[order]
+    return rows, scan.segment_starts(keys[0][rows])
+
+
+def _combine(*columns: np.ndarray) -> np.ndarray:
+    """One int64 group key from non-negative integer columns (dense-ranking when it could overflow)."""
+    key = np.zeros(len(columns[0]), np.int64)
+    for col in columns:
+        col = np.asarray(col, np.int64)
+        width = int(col.max()) + 1 if len(col) else 1
+        if len(key) and int(key.max()) >= (1 << 62) // width:
+            key = dense_rank(key)[0]
+        key = key * width + col
+    return key
+
+
+def _credit_statuses(ctx: _Context, u: _Units) -> None:
+    rules, n = ctx.rules, ctx.n
+    live = u.exists & (u.status == L.COUNTED)
+    if not live.any():
+        return
+    pair_rank, multi = _pair_groups(ctx)
+    flat_status = u.status.reshape(-1)
+    direction = np.repeat(np.arange(2, dtype=np.int64), n)
+    order_of = np.tile(np.arange(n, dtype=np.int64), 2)
+    rating = u.rating.reshape(-1)
+    created = ctx.orders.created_at[order_of]
+    oid = ctx.orders.order_id[order_of]
+
+    # SCORE-DEDUP: (direction, pair, item or not, sign), ordered by created_at, order_id.
+    if rules.dedup_days > 0:
+        cand = np.flatnonzero(live.reshape(-1) & (rating != L.NEUTRAL) & multi[order_of])
+        if len(cand):
+            item = ctx.orders.item_id[order_of[cand]]
+            item_rank = dense_rank(item)[0] if rules.dedup_scope == "item" else np.zeros(len(cand), np.int64)
+            key = np.full(2 * n, -1, np.int64)
+            key[cand] = _combine(pair_rank[order_of[cand]], direction[cand], item_rank,
+                                 (rating[cand] > 0).astype(np.int64))
+            rows, start = _sorted_segments(cand, key, created, oid)
+            dup = ~dedup_anchors(created[rows], start, days(rules.dedup_days))
+            flat_status[rows[dup]] = L.DEDUPLICATED
+
+    # SCORE-CLAMP: (direction, pair, natural month) or (direction, pair), in effect order.
+    if rules.cap_period != "none" and (rules.cap_max is not None or rules.cap_min is not None):
+        hi = rules.cap_max if rules.cap_max is not None else int(_BIG)
+        lo = rules.cap_min if rules.cap_min is not None else -int(_BIG)
+        safe = min(hi, -lo)  # a segment this short can never leave [lo, hi]
+        alive = flat_status == L.COUNTED
+        alive &= u.exists.reshape(-1)
+        cand = np.flatnonzero(alive & (multi[order_of] | (safe < 1)))
+        if len(cand):
+            period = ctx.month[order_of[cand]] if rules.cap_period == "month" else np.zeros(len(cand), np.int64)
+            period = period - (period.min() if len(period) else 0)
+            key = np.full(2 * n, -1, np.int64)
+            key[cand] = _combine(pair_rank[order_of[cand]], direction[cand], period)
+            eff = u.effective_at.reshape(-1)
+            rows, start = _sorted_segments(cand, key, eff, oid)
+            long = scan.segment_lengths(start) > safe
+            rows, start = rows[long], start[long]
+            capped = scan.capped_mask(rating[rows], start, lo, hi)
+            flat_status[rows[capped]] = L.CAPPED
+    u.status = flat_status.reshape(2, n)
+
+
+def dedup_anchors(created: np.ndarray, start: np.ndarray, window: np.int64) -> np.ndarray:
+    """SCORE-DEDUP's greedy anchoring, vectorised. Within each segment (sorted by ``created``), the
+    first element is an anchor, and the next anchor is the first element created at least
+    ``window`` after the previous anchor.
+
+    With ``next(i)`` = the first element of i's segment at or after ``created[i] + window`` (or a
+    sink past the segment's end), the anchors are the orbit of the segment's first element under
+    ``next``. Binary lifting finds it: the jump tables ``next^(2^k)`` and the distances to the sink
+    come from pointer doubling, then the t-th anchor of every segment is reached by composing the
+    jumps of the bits of t. The work is O(n log depth), with no loop per segment or per window.
+    """
+    n = len(created)
+    if n == 0:
+        return np.zeros(0, bool)
+    seg = scan.segment_ids(start)
+    seg_first = np.flatnonzero(start)
+    seg_end = np.append(seg_first[1:], n)[seg]  # one past each element's segment
+    rel = created - created.min()
+    span = np.int64(rel.max()) + np.int64(window) + 1
+    key = seg * span + rel  # monotone across the whole array
+    nxt = np.searchsorted(key, key + window, side="left")
+    sink = n
+    jump = np.append(np.where(nxt < seg_end, nxt, sink), sink)  # jump[sink] = sink
+    dist = np.append(np.ones(n, np.int64), 0)  # nodes from here to the sink
+    jumps = [jump]
+    while True:
+        further = jump[jump]
+        if np.array_equal(further, jump):
+            break
+        dist = dist + dist[jump]
+        jump = further
+        jumps.append(jump)
+    # The t-th anchor of each segment, t < (number of anchors = distance from its first element).
+    count = dist[seg_first]
+    first_of = np.repeat(seg_first, count)
+    t = np.arange(len(first_of), dtype=np.int64) - np.repeat(np.cumsum(count) - count, count)
+    pos = first_of
+    for bit, table in enumerate(jumps):
+        if not (t >> bit).any():
+            break
+        pos = np.where((t >> bit) & 1, table[pos], pos)
+    anchors = np.zeros(n, dtype=bool)
+    anchors[pos] = True
+    return anchors
+
+
+# --- 4. DSRs and tmall buyer credits ----------------------------------------------------------
+
+@dataclass
+class _Dsr:
+    """Per order: the accepted DSR's status, and the tmall buyer credit it gives (DSR-TMALL-BUYER)."""
+
+    exists: np.ndarray  # bool
+    at: np.ndarray  # int64
+    status: np.ndarray  # int8
+    credit_exists: np.ndarray  # bool: a tmall buyer-credit row
+    credit_status: np.ndarray  # int8
+
+
+def _rank_in_groups(ctx: _Context, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """1-based rank of each of ``rows`` within its (pair, natural month), by ``at`` then order_id."""
+    pair_rank, _ = _pair_groups(ctx)
+    n = ctx.n
+    key = np.full(n, -1, np.int64)
+    month = ctx.month[rows]
+    key[rows] = _combine(pair_rank[rows], month - (month.min() if len(month) else 0))
+    sorted_rows, start = _sorted_segments(rows, key, at, ctx.orders.order_id)
+    rank = np.zeros(n, np.int64)
+    rank[sorted_rows] = scan.segmented_cumsum(np.ones(len(sorted_rows), np.int64), start)
+    return rank[rows]
+
+
+def _dsr_statuses(ctx: _Context, acc: _Accepted) -> _Dsr:
+    o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
+    exists = acc.dsr_row >= 0
+    at = np.where(exists, a.at[np.maximum(acc.dsr_row, 0)], NEVER)
+    status = np.full(n, L.COUNTED, np.int8)
+    status[ctx.cancelled] = L.CANCELLED
+    if rules.min_reviewer_age_days is not None:  # RULES.md section 8, reviewer account age
+        young = at - account_opened(ctx.accounts, o.buyer_id) < days(rules.min_reviewer_age_days)
+        status = np.where(young, np.minimum(status, L.INELIGIBLE), status)
+    status = np.where(ctx.removed, np.minimum(status, L.REMOVED), status)  # SCORE-REMOVED
+    if rules.dsr_cap is not None:  # DSR-CAP: the first dsr_cap per (buyer, seller, month)
+        live = np.flatnonzero(exists & (status == L.COUNTED))
+        over = _rank_in_groups(ctx, live, at) > rules.dsr_cap
+        status[live[over]] = L.CAPPED
+
+    # DSR-TMALL-BUYER: a counted DSR of a tmall order is a default good for the buyer.
+    credit_exists = exists & (status == L.COUNTED) & (o.platform == L.TMALL)
+    credit_status = np.full(n, L.COUNTED, np.int8)
+    if rules.min_amount is not None:
+        credit_status[o.amount <= rules.min_amount] = L.INELIGIBLE
+    if rules.tmall_buyer_credit_cap is not None:
+        live = np.flatnonzero(credit_exists & (credit_status == L.COUNTED))
+        over = _rank_in_groups(ctx, live, at) > rules.tmall_buyer_credit_cap
+        credit_status[live[over]] = L.CAPPED
+    return _Dsr(exists, at, status, credit_exists, credit_status)
+
+
+# --- 5. result rows ---------------------------------------------------------------------------
+
+_EFFECT_STAGE = L.SUPERSEDED  # statuses after this one have an effect time to show
+
+
+def _weights(ctx: _Context, u: _Units, dsr: _Dsr) -> tuple[np.ndarray, np.ndarray]:
+    """Points per unit (2, n) and per tmall credit (n,), with decay and reviewer weighting."""
+    rules, as_of = ctx.rules, ctx.as_of
+    counted = u.exists & (u.status == L.COUNTED)
+    points = np.where(counted, u.rating, 0).astype(np.float64)
+    credit_points = (dsr.credit_exists & (dsr.credit_status == L.COUNTED)).astype(np.float64)
+    if rules.credit_half_life_days is not None:  # credit decay (RULES.md section 8)
+        half_life = float(days(rules.credit_half_life_days))
+        points *= np.exp2(-(as_of - np.minimum(u.effective_at, as_of)) / half_life)
+        credit_points *= np.exp2(-(as_of - np.minimum(dsr.at, as_of)) / half_life)
+    if rules.reviewer_weight == "buyer_credit":  # review weight by reviewer credit (section 8)
+        buyer_credit = (np.bincount(ctx.buyer_rank, points[1], minlength=len(ctx.buyer_ids))
+                        + np.bincount(ctx.buyer_rank, credit_points, minlength=len(ctx.buyer_ids)))
+        weight = np.clip(buyer_credit / rules.reviewer_weight_full_credit, rules.reviewer_weight_floor, 1.0)
+        points[0] *= weight[ctx.buyer_rank]
+    return points, credit_points
+
+
+def _rows(ctx: _Context, acc: _Accepted, u: _Units, dsr: _Dsr) -> L.ReviewRows:
+    o, a, n = ctx.orders, ctx.actions, ctx.n
+    m = len(a)
+    points, credit_points = _weights(ctx, u, dsr)
+    ctx.points, ctx.credit_points = points, credit_points
+
+    status = acc.row_status.copy()
+    eff = np.full(m, NEVER, np.int64)
+    pts = np.zeros(m, np.float64)
+    rating = a.rating.copy()
+    rating[(a.action == L.DELETE) | (a.action == L.DSR)] = L.NO_RATING
+
+    # Credit reviews: the rate row, and the change row if any (REV-ACTIONS output rules).
+    for author in (L.BUYER, L.SELLER):
+        given = np.flatnonzero(acc.rate_row[author] >= 0)
+        rate_rows = acc.rate_row[author][given]
+        change_rows = acc.change_row[author][given]
+        changed = change_rows >= 0
+        unit_status = u.status[author][given]
+        unit_eff = u.effective_at[author][given]
+        shown = unit_status > _EFFECT_STAGE
+        # The rate row carries the review unless it was changed; then it is superseded.
+        status[rate_rows] = np.where(changed, np.minimum(unit_status, L.SUPERSEDED), unit_status)
+        eff[rate_rows] = np.where(~changed & shown, unit_eff, NEVER)
+        pts[rate_rows] = np.where(changed, 0.0, points[author][given])
+        c_rows, c_idx = change_rows[changed], given[changed]
+        is_delete = a.action[c_rows] == L.DELETE
+        c_status = u.status[author][c_idx]
+        status[c_rows] = np.where(is_delete, np.minimum(c_status, L.SUPERSEDED), c_status)
+        eff[c_rows] = np.where(~is_delete & (c_status > _EFFECT_STAGE), u.effective_at[author][c_idx], NEVER)
+        pts[c_rows] = np.where(is_delete, 0.0, points[author][c_idx])
+
+    # DSRs.
+    d_orders = np.flatnonzero(dsr.exists)
+    d_rows = acc.dsr_row[d_orders]
+    status[d_rows] = dsr.status[d_orders]
+    eff[d_rows] = np.where(dsr.status[d_orders] > _EFFECT_STAGE, dsr.at[d_orders], NEVER)
+
+    given_rows = L.ReviewRows(
+        source=np.arange(m, dtype=np.int64), order_id=a.order_id.copy(), author=a.author.copy(),
+        kind=np.where(a.action == L.DSR, L.DSR_KIND, L.CREDIT).astype(np.int8),
+        origin=np.zeros(m, np.int8), rating=rating, effective_at=eff, status=status.astype(np.int8),
+        points=pts,
+    )
+
+    # System defaults (REV-DEFAULT-GOOD), then tmall buyer credits (DSR-TMALL-BUYER), by order_id.
+    by_id = np.argsort(o.order_id, kind="stable")
+    parts = [given_rows]
+    for author in (L.BUYER, L.SELLER):
+        idx = by_id[u.default[author][by_id]]
+        st = u.status[author][idx]
+        parts.append(_default_rows(o.order_id[idx], author, np.full(len(idx), L.GOOD, np.int8),
+                                   np.where(st > _EFFECT_STAGE, u.effective_at[author][idx], NEVER),
+                                   st, points[author][idx]))
+    parts = [parts[0], _interleave_by_order(parts[1], parts[2])]
+    idx = by_id[dsr.credit_exists[by_id]]
+    st = dsr.credit_status[idx]
+    parts.append(_default_rows(o.order_id[idx], L.SELLER, np.full(len(idx), L.GOOD, np.int8),
+                               np.where(st > _EFFECT_STAGE, dsr.at[idx], NEVER), st, credit_points[idx]))
+    return L.ReviewRows.concat(parts)
+
+
+def _default_rows(order_id, author, rating, eff, status, points) -> L.ReviewRows:
+    k = len(order_id)
+    return L.ReviewRows(
+        source=np.full(k, -1, np.int64), order_id=order_id, author=np.full(k, author, np.int8),
+        kind=np.full(k, L.CREDIT, np.int8), origin=np.full(k, L.DEFAULT, np.int8), rating=rating,
+        effective_at=eff, status=status.astype(np.int8), points=points)
+
+
+def _interleave_by_order(first: L.ReviewRows, second: L.ReviewRows) -> L.ReviewRows:
+    """Both default kinds in one run ordered by order_id (buyer's before seller's on one order)."""
+    both = L.ReviewRows.concat([first, second])
+    order = np.lexsort((both.author, both.order_id))
+    return both.take(order)
+
+
+# --- 6. account scores ------------------------------------------------------------------------
+
+def _accounts(ctx: _Context, u: _Units, dsr: _Dsr, reviews: L.ReviewRows):
+    rules, as_of = ctx.rules, ctx.as_of
+    points, credit_points = ctx.points, ctx.credit_points
+    n_sellers, n_buyers = len(ctx.seller_ids), len(ctx.buyer_ids)
+    counted = u.exists & (u.status == L.COUNTED)
+
+    def counts(mask, rank, size):
+        return np.bincount(rank[mask], minlength=size).astype(np.int64)
+
+    # Sellers: buyer -> seller reviews (SCORE-CREDIT, SCORE-POSITIVE-RATE) and DSRs (DSR-MEAN).
+    s_rank = ctx.seller_rank
+    seller_credit = np.bincount(s_rank, points[0], minlength=n_sellers)
+    good = counts(counted[0] & (u.rating[0] == L.GOOD), s_rank, n_sellers)
+    neutral = counts(counted[0] & (u.rating[0] == L.NEUTRAL), s_rank, n_sellers)
+    bad = counts(counted[0] & (u.rating[0] == L.BAD), s_rank, n_sellers)
+    recent = counted[0] & (u.effective_at[0] > as_of - days(rules.positive_rate_days))  # SCORE-WINDOW-BOUNDS
+    recent_good = counts(recent & (u.rating[0] == L.GOOD), s_rank, n_sellers)
+    recent_all = counts(recent, s_rank, n_sellers)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        positive_rate = np.where(recent_all > 0, recent_good / np.maximum(recent_all, 1), np.nan)
+    window = dsr.exists & (dsr.status == L.COUNTED) & (dsr.at > as_of - days(rules.dsr_mean_days))
+    d_rows = np.maximum(ctx.dsr_row, 0)
+    n_dsr = np.bincount(s_rank[window], minlength=n_sellers)
+    means = {}
+    for dim in L.DSR_DIMENSIONS:
+        values = getattr(ctx.actions, dim)[d_rows[window]].astype(np.float64) if window.any() else np.zeros(0)
+        total = np.bincount(s_rank[window], values, minlength=n_sellers)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[dim] = np.where(n_dsr > 0, total / np.maximum(n_dsr, 1), np.nan)
+    sellers = L.SellerScores(
+        seller_id=ctx.seller_ids, credit=seller_credit, level=level_of(seller_credit, rules.level_thresholds),
+        good=good, neutral=neutral, bad=bad, positive_rate=positive_rate,
+        dsr_described=means["described"], dsr_service=means["service"],
+        dsr_shipping=means["shipping"], dsr_logistics=means["logistics"])
+
+    # Buyers: seller -> buyer reviews and tmall buyer credits.
+    b_rank = ctx.buyer_rank
+    credit_counted = dsr.credit_exists & (dsr.credit_status == L.COUNTED)
+    buyer_credit = (np.bincount(b_rank, points[1], minlength=n_buyers)
+                    + np.bincount(b_rank, credit_points, minlength=n_buyers))
+    buyers = L.BuyerScores(
+        buyer_id=ctx.buyer_ids, credit=buyer_credit, level=level_of(buyer_credit, rules.level_thresholds),
+        good=counts(counted[1] & (u.rating[1] == L.GOOD), b_rank, n_buyers) + counts(credit_counted, b_rank, n_buyers),
+        neutral=counts(counted[1] & (u.rating[1] == L.NEUTRAL), b_rank, n_buyers),
+        bad=counts(counted[1] & (u.rating[1] == L.BAD), b_rank, n_buyers))
+    return sellers, buyers
+
+
+def level_of(credit: np.ndarray, thresholds: tuple[int, ...]) -> np.ndarray:
+    """LEVEL-20: the number of level thresholds at or below floor(credit)."""
+    return np.searchsorted(np.asarray(thresholds, np.float64), np.floor(credit), side="right").astype(np.int64)
