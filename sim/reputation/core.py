@@ -37,25 +37,65 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     """Score a review log under ``rules`` as of ``as_of`` (SCORE-DEFAULT-AS-OF when None)."""
     if as_of is None:
         as_of = default_as_of(orders, actions)
-    as_of = np.int64(as_of)
-    ctx = _Context(orders, actions, rules, as_of, accounts)
+    return assemble(orders, actions, rules, as_of, evaluate(orders, actions, rules, as_of, accounts))
+
+
+@dataclass
+class Ledger:
+    """Everything scoring decides, per order and per action, before account scores are summed.
+
+    The incremental scorer keeps one Ledger for the whole log and refreshes it pair by pair.
+    """
+
+    accepted: "_Accepted"
+    units: "_Units"
+    dsr: "_Dsr"
+
+
+def evaluate(orders: Orders, actions: Actions, rules: RuleSet, as_of: int,
+             accounts: Accounts | None = None) -> Ledger:
+    """Stages 1-4: statuses and effect times of every action, review and DSR."""
+    ctx = _Context(orders, actions, rules, np.int64(as_of), accounts)
     acc = _accept(ctx)
     units = _units(ctx, acc)
     _credit_statuses(ctx, units)
-    ctx.dsr_row = acc.dsr_row
     dsr = _dsr_statuses(ctx, acc)
-    reviews = _rows(ctx, acc, units, dsr)
-    sellers, buyers = _accounts(ctx, units, dsr, reviews)
+    return Ledger(acc, units, dsr)
+
+
+def assemble(orders: Orders, actions: Actions, rules: RuleSet, as_of: int, ledger: Ledger) -> ScoreResult:
+    """Stage 5: result rows and account scores from a ledger."""
+    view = _View(orders, actions, rules, np.int64(as_of))
+    points, credit_points = _weights(view, ledger)
+    reviews = _rows(view, ledger, points, credit_points)
+    sellers, buyers = _accounts(view, ledger, points, credit_points)
     return ScoreResult(as_of=int(as_of), reviews=reviews, sellers=sellers, buyers=buyers)
 
 
-class _Context:
+def account_scores(orders: Orders, actions: Actions, rules: RuleSet, as_of: int,
+                   ledger: Ledger) -> tuple[L.SellerScores, L.BuyerScores]:
+    """Only the account scores of ``assemble`` (what a market needs every day)."""
+    view = _View(orders, actions, rules, np.int64(as_of))
+    points, credit_points = _weights(view, ledger)
+    return _accounts(view, ledger, points, credit_points)
+
+
+class _View:
+    """What summing up needs: the log, the rules, the as-of time and the account ranks."""
+
+    def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64) -> None:
+        self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
+        self.n = len(orders)
+        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id)
+        self.seller_rank, self.seller_ids = dense_rank(orders.seller_id)
+
+
+class _Context(_View):
     """The inputs, the rule set's windows in seconds, and per-order derived columns."""
 
     def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64,
                  accounts: Accounts | None) -> None:
-        self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
-        self.n = len(orders)
+        super().__init__(orders, actions, rules, as_of)
         self.window = days(rules.review_window_days)  # REV-WINDOW
         self.modify_window = days(rules.modify_window_days)  # REV-MODIFY
         self.dsr_window = days(rules.dsr_window_days)  # DSR-ELIGIBLE
@@ -64,8 +104,6 @@ class _Context:
         self.cancelled = (orders.refund == L.NOT_RECEIVED) | (orders.refund == L.RETURN)  # REV-ELIGIBLE
         self.removed = orders.removed_at <= as_of  # SCORE-REMOVED
         self.month = month_index(orders.created_at)  # TIME-MONTH
-        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id)
-        self.seller_rank, self.seller_ids = dense_rank(orders.seller_id)
         self.pair = self.buyer_rank * np.int64(len(self.seller_ids)) + self.seller_rank  # SCORE-SCOPE
         self.accounts = accounts
 
@@ -483,9 +521,9 @@ def _dsr_statuses(ctx: _Context, acc: _Accepted) -> _Dsr:
 _EFFECT_STAGE = L.SUPERSEDED  # statuses after this one have an effect time to show
 
 
-def _weights(ctx: _Context, u: _Units, dsr: _Dsr) -> tuple[np.ndarray, np.ndarray]:
+def _weights(ctx: _View, ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
     """Points per unit (2, n) and per tmall credit (n,), with decay and reviewer weighting."""
-    rules, as_of = ctx.rules, ctx.as_of
+    rules, as_of, u, dsr = ctx.rules, ctx.as_of, ledger.units, ledger.dsr
     counted = u.exists & (u.status == L.COUNTED)
     points = np.where(counted, u.rating, 0).astype(np.float64)
     credit_points = (dsr.credit_exists & (dsr.credit_status == L.COUNTED)).astype(np.float64)
@@ -501,11 +539,10 @@ def _weights(ctx: _Context, u: _Units, dsr: _Dsr) -> tuple[np.ndarray, np.ndarra
     return points, credit_points
 
 
-def _rows(ctx: _Context, acc: _Accepted, u: _Units, dsr: _Dsr) -> L.ReviewRows:
-    o, a, n = ctx.orders, ctx.actions, ctx.n
+def _rows(ctx: _View, ledger: Ledger, points: np.ndarray, credit_points: np.ndarray) -> L.ReviewRows:
+    o, a = ctx.orders, ctx.actions
+    acc, u, dsr = ledger.accepted, ledger.units, ledger.dsr
     m = len(a)
-    points, credit_points = _weights(ctx, u, dsr)
-    ctx.points, ctx.credit_points = points, credit_points
 
     status = acc.row_status.copy()
     eff = np.full(m, NEVER, np.int64)
@@ -580,9 +617,8 @@ def _interleave_by_order(first: L.ReviewRows, second: L.ReviewRows) -> L.ReviewR
 
 # --- 6. account scores ------------------------------------------------------------------------
 
-def _accounts(ctx: _Context, u: _Units, dsr: _Dsr, reviews: L.ReviewRows):
-    rules, as_of = ctx.rules, ctx.as_of
-    points, credit_points = ctx.points, ctx.credit_points
+def _accounts(ctx: _View, ledger: Ledger, points: np.ndarray, credit_points: np.ndarray):
+    rules, as_of, u, dsr = ctx.rules, ctx.as_of, ledger.units, ledger.dsr
     n_sellers, n_buyers = len(ctx.seller_ids), len(ctx.buyer_ids)
     counted = u.exists & (u.status == L.COUNTED)
 
@@ -601,7 +637,7 @@ def _accounts(ctx: _Context, u: _Units, dsr: _Dsr, reviews: L.ReviewRows):
     with np.errstate(invalid="ignore", divide="ignore"):
         positive_rate = np.where(recent_all > 0, recent_good / np.maximum(recent_all, 1), np.nan)
     window = dsr.exists & (dsr.status == L.COUNTED) & (dsr.at > as_of - days(rules.dsr_mean_days))
-    d_rows = np.maximum(ctx.dsr_row, 0)
+    d_rows = np.maximum(ledger.accepted.dsr_row, 0)
     n_dsr = np.bincount(s_rank[window], minlength=n_sellers)
     means = {}
     for dim in L.DSR_DIMENSIONS:
