@@ -154,6 +154,14 @@ def order_rows(order_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return rows
 
 
+def pick(values: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
+    """``values[rows]`` where ``rows >= 0``, else ``fill`` (rows of -1 mean "none")."""
+    out = np.full(np.shape(rows), fill, dtype=values.dtype)
+    found = rows >= 0
+    out[found] = values[rows[found]]
+    return out
+
+
 def _group_sorted(key: np.ndarray, *within: np.ndarray) -> np.ndarray:
     """A permutation that makes ``key`` groups contiguous, each sorted by the ``within`` keys (most
     significant first, then input order). Only groups of more than one element are sorted: most
@@ -268,13 +276,11 @@ class _Units:
 def _units(ctx: _Context, acc: _Accepted) -> _Units:
     o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
     has = acc.rate_row >= 0
-    rr = np.where(has, acc.rate_row, 0)
-    g = np.where(has, a.at[rr], NEVER)
-    orig = np.where(has, a.rating[rr], L.NO_RATING).astype(np.int8)
+    g = pick(a.at, acc.rate_row, NEVER)
+    orig = pick(a.rating, acc.rate_row, L.NO_RATING)
     changed = acc.change_row >= 0
-    cr = np.where(changed, acc.change_row, 0)
-    m = np.where(changed, a.at[cr], NEVER)  # time of the accepted change
-    deleted = changed & (a.action[cr] == L.DELETE)
+    m = pick(a.at, acc.change_row, NEVER)  # time of the accepted change
+    deleted = pick(a.action, acc.change_row, -1) == L.DELETE
     final = np.where(changed & ~deleted, np.int8(L.GOOD), orig).astype(np.int8)
     success = o.success_at
 
@@ -492,7 +498,7 @@ def _rank_in_groups(ctx: _Context, rows: np.ndarray, at: np.ndarray) -> np.ndarr
 def _dsr_statuses(ctx: _Context, acc: _Accepted) -> _Dsr:
     o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
     exists = acc.dsr_row >= 0
-    at = np.where(exists, a.at[np.maximum(acc.dsr_row, 0)], NEVER)
+    at = pick(a.at, acc.dsr_row, NEVER)
     status = np.full(n, L.COUNTED, np.int8)
     status[ctx.cancelled] = L.CANCELLED
     if rules.min_reviewer_age_days is not None:  # RULES.md section 8, reviewer account age

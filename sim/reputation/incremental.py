@@ -112,7 +112,7 @@ class IncrementalScorer:
         sub = core.evaluate(sub_orders, sub_actions, self.rules, as_of, self.accounts)
         led = self.ledger
         # Action indices inside the sub-log become indices into the whole log.
-        to_global = lambda idx: np.where(idx >= 0, arows[np.maximum(idx, 0)], -1)  # noqa: E731
+        to_global = lambda idx: core.pick(arows, idx, -1)  # noqa: E731
         led.accepted.row_status[arows] = sub.accepted.row_status
         led.accepted.rate_row[:, rows] = to_global(sub.accepted.rate_row)
         led.accepted.change_row[:, rows] = to_global(sub.accepted.change_row)
