@@ -37,7 +37,8 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     """Score a review log under ``rules`` as of ``as_of`` (SCORE-DEFAULT-AS-OF when None)."""
     if as_of is None:
         as_of = default_as_of(orders, actions)
-    return assemble(orders, actions, rules, as_of, evaluate(orders, actions, rules, as_of, accounts))
+    ctx = _Context(orders, actions, rules, np.int64(as_of), accounts)
+    return assemble(orders, actions, rules, as_of, _evaluate(ctx), view=ctx)
 
 
 @dataclass
@@ -55,7 +56,10 @@ class Ledger:
 def evaluate(orders: Orders, actions: Actions, rules: RuleSet, as_of: int,
              accounts: Accounts | None = None) -> Ledger:
     """Stages 1-4: statuses and effect times of every action, review and DSR."""
-    ctx = _Context(orders, actions, rules, np.int64(as_of), accounts)
+    return _evaluate(_Context(orders, actions, rules, np.int64(as_of), accounts))
+
+
+def _evaluate(ctx: "_Context") -> Ledger:
     acc = _accept(ctx)
     units = _units(ctx, acc)
     _credit_statuses(ctx, units)
@@ -63,9 +67,10 @@ def evaluate(orders: Orders, actions: Actions, rules: RuleSet, as_of: int,
     return Ledger(acc, units, dsr)
 
 
-def assemble(orders: Orders, actions: Actions, rules: RuleSet, as_of: int, ledger: Ledger) -> ScoreResult:
+def assemble(orders: Orders, actions: Actions, rules: RuleSet, as_of: int, ledger: Ledger,
+             view: "_View | None" = None) -> ScoreResult:
     """Stage 5: result rows and account scores from a ledger."""
-    view = _View(orders, actions, rules, np.int64(as_of))
+    view = view or _View(orders, actions, rules, np.int64(as_of))
     points, credit_points = _weights(view, ledger)
     reviews = _rows(view, ledger, points, credit_points)
     sellers, buyers = _accounts(view, ledger, points, credit_points)
@@ -582,43 +587,29 @@ def _rows(ctx: _View, ledger: Ledger, points: np.ndarray, credit_points: np.ndar
     status[d_rows] = dsr.status[d_orders]
     eff[d_rows] = np.where(dsr.status[d_orders] > _EFFECT_STAGE, dsr.at[d_orders], NEVER)
 
-    given_rows = L.ReviewRows(
-        source=np.arange(m, dtype=np.int64), order_id=a.order_id.copy(), author=a.author.copy(),
-        kind=np.where(a.action == L.DSR, L.DSR_KIND, L.CREDIT).astype(np.int8),
-        origin=np.zeros(m, np.int8), rating=rating, effective_at=eff, status=status.astype(np.int8),
-        points=pts,
-    )
-
-    # System defaults (REV-DEFAULT-GOOD), then tmall buyer credits (DSR-TMALL-BUYER), by order_id.
+    # System defaults (REV-DEFAULT-GOOD) by order_id (the buyer's before the seller's on one
+    # order), then tmall buyer credits (DSR-TMALL-BUYER) by order_id.
     by_id = np.argsort(o.order_id, kind="stable")
-    parts = [given_rows]
-    for author in (L.BUYER, L.SELLER):
-        idx = by_id[u.default[author][by_id]]
-        st = u.status[author][idx]
-        parts.append(_default_rows(o.order_id[idx], author, np.full(len(idx), L.GOOD, np.int8),
-                                   np.where(st > _EFFECT_STAGE, u.effective_at[author][idx], NEVER),
-                                   st, points[author][idx]))
-    parts = [parts[0], _interleave_by_order(parts[1], parts[2])]
-    idx = by_id[dsr.credit_exists[by_id]]
-    st = dsr.credit_status[idx]
-    parts.append(_default_rows(o.order_id[idx], L.SELLER, np.full(len(idx), L.GOOD, np.int8),
-                               np.where(st > _EFFECT_STAGE, dsr.at[idx], NEVER), st, credit_points[idx]))
-    return L.ReviewRows.concat(parts)
-
-
-def _default_rows(order_id, author, rating, eff, status, points) -> L.ReviewRows:
-    k = len(order_id)
+    slot = np.flatnonzero(u.default[:, by_id].T.reshape(-1))  # order-major, author-minor
+    d_order, d_author = by_id[slot // 2], (slot % 2).astype(np.int8)
+    d_status = u.status[d_author, d_order]
+    c_order = by_id[dsr.credit_exists[by_id]]
+    c_status = dsr.credit_status[c_order]
+    k, c = len(d_order), len(c_order)
     return L.ReviewRows(
-        source=np.full(k, -1, np.int64), order_id=order_id, author=np.full(k, author, np.int8),
-        kind=np.full(k, L.CREDIT, np.int8), origin=np.full(k, L.DEFAULT, np.int8), rating=rating,
-        effective_at=eff, status=status.astype(np.int8), points=points)
-
-
-def _interleave_by_order(first: L.ReviewRows, second: L.ReviewRows) -> L.ReviewRows:
-    """Both default kinds in one run ordered by order_id (buyer's before seller's on one order)."""
-    both = L.ReviewRows.concat([first, second])
-    order = np.lexsort((both.author, both.order_id))
-    return both.take(order)
+        source=np.concatenate([np.arange(m, dtype=np.int64), np.full(k + c, -1, np.int64)]),
+        order_id=np.concatenate([a.order_id, o.order_id[d_order], o.order_id[c_order]]),
+        author=np.concatenate([a.author, d_author, np.full(c, L.SELLER, np.int8)]),
+        kind=np.concatenate([np.where(a.action == L.DSR, L.DSR_KIND, L.CREDIT).astype(np.int8),
+                             np.full(k + c, L.CREDIT, np.int8)]),
+        origin=np.concatenate([np.zeros(m, np.int8), np.ones(k + c, np.int8)]),
+        rating=np.concatenate([rating, np.full(k + c, L.GOOD, np.int8)]),
+        effective_at=np.concatenate([
+            eff, np.where(d_status > _EFFECT_STAGE, u.effective_at[d_author, d_order], NEVER),
+            np.where(c_status > _EFFECT_STAGE, dsr.at[c_order], NEVER)]),
+        status=np.concatenate([status, d_status, c_status]).astype(np.int8),
+        points=np.concatenate([pts, points[d_author, d_order], credit_points[c_order]]),
+    )
 
 
 # --- 6. account scores ------------------------------------------------------------------------
