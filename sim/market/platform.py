@@ -1,0 +1,464 @@
+"""The platform: section-1 timers, disputes, daily scoring, search ranking, penalties and growth.
+
+Every timeout is a field of the rule set (``sim.rules.RuleSet``), converted to seconds here:
+
+- TX-UNPAID-CLOSE: an order still ``placed`` ``unpaid_close_days`` after its terms (placement or the
+  last price change) closes.
+- TX-REFUND-UNSHIPPED: ``refund_unshipped_days`` after a buyer's refund request on an unshipped order,
+  if the seller has still not shipped, the buyer is refunded (code ``not_received``). A seller who ships
+  first defeats the request.
+- TX-AUTOCONFIRM: ``shipped_at`` + the delay of the delivery kind (auto_delivery, virtual, express/EMS/
+  no_logistics, surface mail); the timer waits while a dispute is open, and an order whose deadline
+  passed during a dispute succeeds when the dispute ends without a refund (decision).
+- TX-EXTEND: the seller extends the deadline by ``extend_days`` when it agrees a return or an exchange
+  or reships a lost parcel, at most ``max_extensions`` times.
+- TX-REFUND-REFUSED: a refused buyer who neither changes the request nor escalates within
+  ``refund_refused_days`` loses it, and the trade continues.
+- TX-RETURN: after an agreed return the buyer ships within ``return_ship_days`` or the request closes;
+  the seller confirms the returned parcel within ``return_confirm_express_days`` /
+  ``return_confirm_surface_days``, or the buyer is refunded automatically.
+- TX-INTERVENE: an escalated dispute is judged ``intervene_days`` later; the buyer wins with a
+  probability set by the evidence (courier loss, damage, a quality defect, nothing). A seller who loses
+  gets general violation points.
+- TX-ESCROW: through ``sim.market.orders.Escrow``.
+
+Daily (rank 8, at local midnight) the platform: decays and credits growth (GROWTH-DECAY, then
+GROWTH-EARN, then GROWTH-VIP), scores the log with the incremental scorer as of that instant (what
+buyers see is the scorer's view: pending reviews are invisible), applies penalty nodes and shielding
+(PEN-POINTS, PEN-NODES; general points reset on 1 January), recomputes the search ranking (shielded
+sellers excluded), and records one row per seller for ``sellers_daily``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+
+from sim.market import orders as O
+from sim.reputation import log as L
+from sim.timeutil import DAY, NEVER, PLATFORM_TZ, days as to_seconds, local_day_index
+
+GENERAL, SERIOUS = 0, 1
+
+
+def _make_scorer(rules):
+    """The incremental scorer; with no incremental module, a full rescoring each day (same results)."""
+    try:
+        from sim.reputation.incremental import IncrementalScorer
+        return IncrementalScorer(rules), True
+    except ImportError:  # pragma: no cover - the incremental scorer ships with the package
+        return None, False
+
+
+class Platform:
+    def __init__(self, world) -> None:
+        self.world = w = world
+        r = world.rules
+        S = world.n_sellers
+        self.unpaid = to_seconds(r.unpaid_close_days)
+        self.refund_unshipped = to_seconds(r.refund_unshipped_days)
+        self.autoconfirm_by_kind = np.array([
+            to_seconds(r.autoconfirm_express_days), to_seconds(r.autoconfirm_express_days),  # express, ems
+            to_seconds(r.autoconfirm_surface_mail_days), to_seconds(r.autoconfirm_virtual_days),
+            to_seconds(r.autoconfirm_auto_delivery_days), to_seconds(r.autoconfirm_express_days),  # no_logistics
+        ], np.int64)
+        self.cal_unpaid = w.calendar()
+        self.cal_unshipped = w.calendar()
+        self.cal_autoconfirm = w.calendar()
+        self.cal_refused = w.calendar()
+        self.cal_return = w.calendar()
+        self.cal_intervene = w.calendar()
+        self.cal_growth = w.calendar()
+        # what buyers see (the scorer's view), per seller index
+        self.level = np.zeros(S, np.int64)
+        self.credit = np.zeros(S)
+        self.positive_rate = np.full(S, np.nan)
+        self.dsr = np.full((4, S), np.nan)
+        self.counts = np.zeros((3, S), np.int64)  # good, neutral, bad
+        self.sales_days = np.zeros((w.scenario.platform.sales_window_days, S), np.int64)
+        self.sales30 = np.zeros(S, np.int64)
+        self.signal_utility = np.zeros(S)
+        self.log_price_ratio = np.zeros(S)
+        self.search_lists = np.full((w.scenario.search.categories, 1), -1, np.int64)
+        # penalties
+        self.points = np.zeros((2, S), np.int64)
+        self.nodes_reached = np.zeros((2, S), np.int64)
+        self.shield_until = np.zeros(S, np.int64)
+        self.no_listing_until = np.zeros(S, np.int64)
+        self.sealed = np.zeros(S, bool)
+        self.shielded = np.zeros(S, bool)
+        self.penalty_events = 0
+        # growth, per buyer index (GROWTH-*)
+        B = w.n_buyers
+        rng = w.rng["platform"]
+        self.growth = rng.exponential(w.scenario.buyers.growth_mean, B) if w.scenario.buyers.growth_mean > 0 \
+            else np.zeros(B)
+        self.growth_earned = np.zeros(B)
+        self.vip_days = np.zeros(3, np.int64)
+        # interventions and timer counts, for the summary
+        self.counts_timer = {k: 0 for k in ("unpaid_closed", "unshipped_refunded", "autoconfirmed",
+                                            "refused_lapsed", "returns_refunded", "returns_auto_refunded",
+                                            "returns_lapsed", "interventions", "interventions_won",
+                                            "extensions")}
+        self.scorer, self.incremental = _make_scorer(w.rules)
+        self.view = None
+        self.day = 0
+        self.last_year = _dt.datetime.fromtimestamp(w.start, PLATFORM_TZ).year
+        # daily records, filled by daily_tick: (days, sellers)
+        D = w.days
+        self.rec = {name: np.zeros((D, S), dtype) for name, dtype in (
+            ("credit", np.float64), ("level", np.int64), ("positive_rate", np.float64),
+            ("dsr_described", np.float64), ("dsr_service", np.float64), ("dsr_shipping", np.float64),
+            ("dsr_logistics", np.float64), ("good", np.int64), ("neutral", np.int64), ("bad", np.int64),
+            ("orders", np.int64), ("paid", np.int64), ("revenue", np.float64), ("refunds", np.int64),
+            ("sales30", np.int64), ("shielded", np.bool_), ("general_points", np.int64),
+            ("serious_points", np.int64), ("balance", np.float64), ("rank_score", np.float64))}
+        self.today = {k: np.zeros(S, np.float64 if k == "revenue" else np.int64)
+                      for k in ("orders", "paid", "revenue", "refunds")}
+        book = w.book
+        book.on("placed", self._on_placed)
+        book.on("terms", self._on_terms)
+        book.on("paid", self._on_paid)
+        book.on("shipped", self._on_shipped)
+        book.on("success", self._on_success)
+        book.on("refunded", self._on_refunded)
+        self._rank(w.start)
+
+    # --- listeners: timers start ---------------------------------------------------------------
+    def _on_placed(self, rows: np.ndarray, at: np.ndarray) -> None:
+        self.cal_unpaid.push(rows, at + self.unpaid)  # TX-UNPAID-CLOSE
+        np.add.at(self.today["orders"], self.world.book.orders["seller_id"][rows] - 1, 1)
+
+    def _on_terms(self, rows: np.ndarray, at: np.ndarray) -> None:
+        self.cal_unpaid.push(rows, at + self.unpaid)  # TX-UNPAID-CLOSE restarts from a change of terms
+
+    def _on_paid(self, rows: np.ndarray, at: np.ndarray) -> None:
+        o = self.world.book.orders
+        np.add.at(self.today["paid"], o["seller_id"][rows] - 1, 1)
+
+    def _on_shipped(self, rows: np.ndarray, at: np.ndarray) -> None:
+        o = self.world.book.orders
+        first = o["shipments"][rows] == 1  # a reship does not restart the clock (TX-EXTEND does)
+        rows, at = rows[first], at[first]
+        deadline = at + self.autoconfirm_by_kind[o["kind"][rows]]  # TX-AUTOCONFIRM
+        o["autoconfirm_at"][rows] = deadline
+        self.cal_autoconfirm.push(rows, deadline)
+        p = self.world.scenario.platform
+        if p.points_late_shipping > 0:  # late shipping is a general violation (PEN-POINTS)
+            late = at - o["paid_at"][rows] > to_seconds(p.late_shipping_days)
+            self.add_points(o["seller_id"][rows[late]] - 1, GENERAL, p.points_late_shipping, 0)
+
+    def _on_success(self, rows: np.ndarray, at: np.ndarray) -> None:
+        w = self.world
+        o = w.book.orders
+        np.add.at(self.today["revenue"], o["seller_id"][rows] - 1, o["amount"][rows] - o["refunded_amount"][rows])
+        self.cal_growth.push(rows, at + to_seconds(w.rules.growth_earn_delay_days))  # GROWTH-EARN
+
+    def _on_refunded(self, rows: np.ndarray, at: np.ndarray) -> None:
+        o = self.world.book.orders
+        np.add.at(self.today["refunds"], o["seller_id"][rows] - 1, 1)
+
+    # --- public operations used by buyers and sellers ------------------------------------------
+    def open_dispute(self, rows: np.ndarray, at: np.ndarray) -> None:
+        self.world.book.orders["dispute_open"][rows] = True
+
+    def close_dispute(self, rows: np.ndarray, at: np.ndarray) -> None:
+        """The dispute ends without a refund: the auto-confirm timer resumes (past deadlines fire now)."""
+        o = self.world.book.orders
+        o["dispute_open"][rows] = False
+        live = o["state"][rows] == O.SHIPPED
+        rows, at = rows[live], np.asarray(at, np.int64)[live] if np.ndim(at) else np.full(live.sum(), at)
+        self.cal_autoconfirm.push(rows, np.maximum(o["autoconfirm_at"][rows], at))
+
+    def extend(self, rows: np.ndarray) -> np.ndarray:
+        """TX-EXTEND: push the auto-confirm deadline by ``extend_days``, at most ``max_extensions`` times."""
+        w = self.world
+        o = w.book.orders
+        ok = (o["extensions"][rows] < w.rules.max_extensions) & (o["autoconfirm_at"][rows] < NEVER)
+        rows = rows[ok]
+        o["extensions"][rows] += 1
+        o["autoconfirm_at"][rows] += to_seconds(w.rules.extend_days)
+        self.cal_autoconfirm.push(rows, o["autoconfirm_at"][rows])
+        self.counts_timer["extensions"] += int(rows.size)
+        return rows
+
+    def unshipped_request(self, rows: np.ndarray, at: np.ndarray) -> None:
+        self.cal_unshipped.push(rows, at + self.refund_unshipped)  # TX-REFUND-UNSHIPPED
+
+    def refused(self, rows: np.ndarray, at: np.ndarray) -> None:
+        self.cal_refused.push(rows, at + to_seconds(self.world.rules.refund_refused_days))  # TX-REFUND-REFUSED
+
+    def escalate(self, rows: np.ndarray, at: np.ndarray) -> None:
+        """TX-INTERVENE: the platform judges ``intervene_days`` after the buyer escalates."""
+        self.world.book.orders["after_sales"][rows] = O.AS_INTERVENED
+        self.cal_intervene.push(rows, at + to_seconds(self.world.rules.intervene_days))
+
+    def plan_return(self, rows: np.ndarray, at: np.ndarray) -> None:
+        """TX-RETURN, after the seller agrees: the buyer ships the return (or not) within the window; the
+        seller confirms its receipt in time (refund then), or the platform refunds when that window ends."""
+        w = self.world
+        r = w.rules
+        o = w.book.orders
+        rng = w.rng["after_sales"]
+        sc = w.scenario
+        n = rows.size
+        if n == 0:
+            return
+        ship_delay = w.exp_delay(rng, sc.buyers.return_ship_delay_days * DAY, n)
+        ships = (rng.random(n) < sc.buyers.return_ship_prob) & (ship_delay <= to_seconds(r.return_ship_days))
+        surface = o["kind"][rows] == O.SURFACE_MAIL
+        transit = np.where(surface, 12 * DAY, 3 * DAY) if w.deterministic else \
+            np.rint(np.where(surface, 12, 3) * DAY * np.exp(0.3 * rng.standard_normal(n))).astype(np.int64)
+        arrive = at + ship_delay + transit
+        limit = np.where(surface, to_seconds(r.return_confirm_surface_days), to_seconds(r.return_confirm_express_days))
+        confirm_delay = w.exp_delay(rng, sc.sellers.return_confirm_delay_days * DAY, n)
+        seller_ok = (rng.random(n) < sc.sellers.return_confirm_prob) & (confirm_delay <= limit)
+        when = np.where(~ships, at + to_seconds(r.return_ship_days),
+                        np.where(seller_ok, arrive + confirm_delay, arrive + limit))
+        tag = np.where(~ships, 2, np.where(seller_ok, 0, 1))  # 0 seller confirms, 1 auto refund, 2 lapsed
+        self.cal_return.push(rows, when, tag)
+
+    def add_points(self, seller: np.ndarray, track: int, points: np.ndarray | int, at: int) -> None:
+        """Violation points (PEN-POINTS); node sanctions follow at the next daily tick (PEN-NODES)."""
+        np.add.at(self.points[track], np.asarray(seller, np.int64), points)
+
+    # --- the hourly timers (rank 5) ------------------------------------------------------------
+    def timers_tick(self, now: int) -> None:
+        w = self.world
+        book = w.book
+        o = book.orders
+        rng = w.rng["platform"]
+        rows, due, _ = self.cal_unpaid.pop(now)
+        if rows.size:  # TX-UNPAID-CLOSE (a stale entry of a changed price does not match terms_at)
+            ok = (o["state"][rows] == O.PLACED) & (due == o["terms_at"][rows] + self.unpaid)
+            self.counts_timer["unpaid_closed"] += book.close(rows[ok], due[ok]).size
+        rows, due, _ = self.cal_unshipped.pop(now)
+        if rows.size:  # TX-REFUND-UNSHIPPED
+            ok = o["state"][rows] == O.PAID
+            self.counts_timer["unshipped_refunded"] += book.refund(rows[ok], due[ok], L.NOT_RECEIVED).size
+        rows, due, _ = self.cal_return.pop(now)
+        if rows.size:  # TX-RETURN
+            pass_ = (o["state"][rows] == O.SHIPPED) & o["dispute_open"][rows]
+            rows, due, tag = rows[pass_], due[pass_], _[pass_]
+            refund = tag <= 1
+            done = book.refund(rows[refund], due[refund], L.RETURN)
+            self._postage(done)
+            self.counts_timer["returns_refunded"] += int((tag == 0).sum())
+            self.counts_timer["returns_auto_refunded"] += int((tag == 1).sum())
+            self.counts_timer["returns_lapsed"] += int((tag == 2).sum())
+            self.close_dispute(rows[~refund], due[~refund])
+        rows, due, _ = self.cal_refused.pop(now)
+        if rows.size:  # TX-REFUND-REFUSED: the request lapses, the trade goes on
+            ok = (o["after_sales"][rows] == O.AS_REFUSED) & o["dispute_open"][rows]
+            self.counts_timer["refused_lapsed"] += int(ok.sum())
+            self.close_dispute(rows[ok], due[ok])
+        rows, due, _ = self.cal_intervene.pop(now)
+        if rows.size:  # TX-INTERVENE
+            ok = (o["state"][rows] == O.SHIPPED) & o["dispute_open"][rows]
+            rows, due = rows[ok], due[ok]
+            self._judge(rows, due, rng)
+        rows, due, _ = self.cal_autoconfirm.pop(now)
+        if rows.size:  # TX-AUTOCONFIRM (waits while a dispute is open; stale entries do not match)
+            ok = (o["state"][rows] == O.SHIPPED) & ~o["dispute_open"][rows] & (due >= o["autoconfirm_at"][rows])
+            self.counts_timer["autoconfirmed"] += book.confirm(rows[ok], due[ok], O.HOW_AUTO).size
+
+    def _judge(self, rows: np.ndarray, at: np.ndarray, rng: np.random.Generator) -> None:
+        w = self.world
+        p = w.scenario.platform
+        o = w.book.orders
+        outcome = o["courier_outcome"][rows]
+        lost = np.isin(outcome, (O.C_LOST, O.C_UNDELIVERABLE)) & (o["delivered_at"][rows] == NEVER)
+        damaged = outcome == O.C_DAMAGED
+        defect = o["quality"][rows] < p.defect_quality
+        win_p = np.select([lost, damaged, defect], [p.intervene_win_loss, p.intervene_win_damage,
+                                                      p.intervene_win_defect], p.intervene_win_none)
+        win = rng.random(rows.size) < win_p
+        self.counts_timer["interventions"] += int(rows.size)
+        self.counts_timer["interventions_won"] += int(win.sum())
+        code = np.where(lost[win], L.NOT_RECEIVED, L.RETURN).astype(np.int8)
+        done = w.book.refund(rows[win], at[win], code)
+        self._postage(done)
+        self.add_points(o["seller_id"][done] - 1, GENERAL, p.points_lost_dispute, int(at.max()) if at.size else 0)
+        self.close_dispute(rows[~win], at[~win])
+
+    def _postage(self, rows: np.ndarray) -> None:
+        """Return postage is paid by the party at fault (the seller for damage or a defect); account 0 is
+        the outside world (the courier)."""
+        w = self.world
+        if rows.size == 0 or w.scenario.platform.postage <= 0:
+            return
+        o = w.book.orders
+        fault = (o["courier_outcome"][rows] == O.C_DAMAGED) | (o["quality"][rows] < w.scenario.platform.defect_quality)
+        payer = np.where(fault, o["seller_id"][rows], o["buyer_id"][rows])
+        w.book.escrow.transfer(payer, np.zeros(rows.size, np.int64), np.full(rows.size, w.scenario.platform.postage))
+
+    # --- the daily work (rank 8) ---------------------------------------------------------------
+    def daily_tick(self, now: int) -> None:
+        w = self.world
+        d = int((now - w.start) // DAY) - 1  # the day that just ended
+        self._growth(now)
+        interval = w.scenario.platform.scoring_interval_days
+        if (d + 1) % interval == 0 or d == w.days - 1:
+            self._score(now)
+        self._sales(d)
+        self._penalties(now)
+        self._rank(now)
+        self._record(d)
+        w.sellers.chats_today[:] = 0
+        if w.on_day is not None:
+            w.on_day(d)
+
+    def _growth(self, now: int) -> None:
+        w = self.world
+        r = w.rules
+        self.growth *= (1.0 - r.growth_decay_per_day)  # GROWTH-DECAY: 0.4% of the current value a day
+        rows, due, _ = self.cal_growth.pop(now)
+        if rows.size:
+            o = w.book.orders
+            ok = o["state"][rows] == O.SUCCESS
+            rows = rows[ok]
+            paid = o["amount"][rows] - o["refunded_amount"][rows]
+            earn = paid > r.growth_min_amount  # GROWTH-EARN: above 1 yuan, the day after success
+            buyer = o["buyer_id"][rows[earn]] - w.n_sellers - 1
+            genuine = (buyer >= 0) & (buyer < w.n_buyers)
+            amount = paid[earn][genuine] * r.growth_per_yuan
+            np.add.at(self.growth, buyer[genuine], amount)
+            np.add.at(self.growth_earned, buyer[genuine], amount)
+        tiers = self.vip_tier()
+        self.vip_days += np.bincount(tiers, minlength=4)[1:]
+
+    def vip_tier(self) -> np.ndarray:
+        """GROWTH-VIP: 0 none, 1 gold (needs real-name verification), 2 platinum, 3 diamond."""
+        r = self.world.rules
+        g = self.growth
+        tier = np.where(g >= r.vip_diamond, 3, np.where(g >= r.vip_platinum, 2, np.where(g >= r.vip_gold, 1, 0)))
+        if r.vip_gold_requires_verified:
+            tier = np.where(self.world.buyers.verified, tier, 0)
+        return tier
+
+    def _score(self, now: int) -> None:
+        w = self.world
+        book = w.book
+        orders, actions = book.scoring_orders(), book.scoring_actions()
+        changed = book.take_changed()
+        if self.incremental:
+            self.scorer.advance(orders, actions, now, changed)
+            sellers = self.scorer.sellers()
+        else:  # pragma: no cover
+            from sim.reputation import core
+            sellers = core.score(orders, actions, w.rules, as_of=now).sellers
+        self.view_as_of = now
+        idx = sellers.seller_id - 1
+        inside = (idx >= 0) & (idx < w.n_sellers)
+        idx = idx[inside]
+        self.credit[idx] = sellers.credit[inside]
+        self.level[idx] = sellers.level[inside]
+        self.positive_rate[idx] = sellers.positive_rate[inside]
+        for k, name in enumerate(("dsr_described", "dsr_service", "dsr_shipping", "dsr_logistics")):
+            self.dsr[k, idx] = getattr(sellers, name)[inside]
+        self.counts[0, idx] = sellers.good[inside]
+        self.counts[1, idx] = sellers.neutral[inside]
+        self.counts[2, idx] = sellers.bad[inside]
+
+    def _sales(self, d: int) -> None:
+        slot = d % self.sales_days.shape[0]
+        self.sales_days[slot] = self.today["paid"]
+        self.sales30 = self.sales_days.sum(axis=0)
+
+    def _penalties(self, now: int) -> None:
+        """PEN-NODES: each node a track's points cross applies its sanction; PEN-POINTS: general points
+        reset on 1 January."""
+        w = self.world
+        r = w.rules
+        year = _dt.datetime.fromtimestamp(now - 1, PLATFORM_TZ).year
+        if year != self.last_year:
+            self.points[GENERAL] = 0
+            self.nodes_reached[GENERAL] = 0
+            self.last_year = year
+        step = r.general_node_points
+        if step > 0:
+            nodes = self.points[GENERAL] // step
+            new = nodes > self.nodes_reached[GENERAL]
+            if new.any():
+                length = to_seconds(r.general_node_sanction_days) * nodes[new]
+                self.shield_until[new] = np.maximum(self.shield_until[new], now + length)
+                self.no_listing_until[new] = np.maximum(self.no_listing_until[new], now + length)
+                self.nodes_reached[GENERAL][new] = nodes[new]
+                self.penalty_events += int(new.sum())
+        serious = self.points[SERIOUS]
+        for k, (points, days_) in enumerate(r.serious_nodes, start=1):
+            new = (serious >= points) & (self.nodes_reached[SERIOUS] < k)
+            if new.any():
+                self.shield_until[new] = np.maximum(self.shield_until[new], now + to_seconds(days_))
+                self.no_listing_until[new] = np.maximum(self.no_listing_until[new], now + to_seconds(days_))
+                self.nodes_reached[SERIOUS][new] = k
+                self.penalty_events += int(new.sum())
+        self.sealed |= serious >= r.serious_seal_points
+        self.shielded = (self.shield_until > now) | self.sealed
+
+    def rank_score(self) -> np.ndarray:
+        p = self.world.scenario.platform
+        pos = np.where(np.isnan(self.positive_rate), 0.98, self.positive_rate)
+        dsr = np.where(np.isnan(self.dsr), 4.7, self.dsr).mean(axis=0)
+        return (p.rank_w_level * np.log1p(self.level) - p.rank_w_positive * 100 * (1 - pos)
+                + p.rank_w_dsr * (dsr - 4.7) + p.rank_w_sales * np.log1p(self.sales30))
+
+    def _rank(self, now: int) -> None:
+        """Search ranking per category from the scorer's view, shielded sellers excluded; and the signal
+        utility a buyer derives from what it sees (level badge, positive rate, DSR, sales)."""
+        w = self.world
+        se = w.scenario.search
+        S = w.sellers
+        rng = w.rng["platform"]
+        n = w.n_sellers
+        pos = self.positive_rate
+        known = ~np.isnan(self.dsr)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dsr_mean = np.where(known, self.dsr, 0.0).sum(axis=0) / known.sum(axis=0)
+        util = se.w_level * np.log1p(self.level) + se.w_sales * np.log1p(self.sales30)
+        util += np.where(np.isnan(pos), -se.unknown_positive_penalty, -se.w_positive * 100 * (1 - np.nan_to_num(pos)))
+        util += np.where(np.isnan(dsr_mean), 0.0, se.w_dsr * (np.nan_to_num(dsr_mean) - 4.8))
+        self.signal_utility = util
+        cat_mean = np.ones(se.categories)
+        for c in range(se.categories):
+            sel = S.category == c
+            if sel.any():
+                cat_mean[c] = np.exp(np.log(S.price[sel]).mean())
+        self.log_price_ratio = np.log(S.price / cat_mean[S.category])
+        score = self.rank_score() + w.scenario.platform.rank_noise * rng.standard_normal(n)
+        self.rank_today = score
+        K = se.list_length
+        top_k = max(K - se.fresh_slots, 0)
+        lists = np.full((se.categories, K), -1, np.int64)
+        visible = ~self.shielded
+        for c in range(se.categories):
+            cand = np.flatnonzero((S.category == c) & visible)
+            if cand.size == 0:
+                continue
+            order = cand[np.lexsort((cand, -score[cand]))]
+            top = order[:top_k]
+            rest = order[top_k:]
+            fresh = rng.choice(rest, min(se.fresh_slots, rest.size), replace=False) if rest.size else rest
+            chosen = np.concatenate([top, fresh])[:K]
+            lists[c, : chosen.size] = chosen
+        self.search_lists = lists
+
+    def _record(self, d: int) -> None:
+        w = self.world
+        rec = self.rec
+        rec["credit"][d] = self.credit
+        rec["level"][d] = self.level
+        rec["positive_rate"][d] = self.positive_rate
+        for k, name in enumerate(("dsr_described", "dsr_service", "dsr_shipping", "dsr_logistics")):
+            rec[name][d] = self.dsr[k]
+        rec["good"][d], rec["neutral"][d], rec["bad"][d] = self.counts
+        for k in ("orders", "paid", "revenue", "refunds"):
+            rec[k][d] = self.today[k]
+            self.today[k][:] = 0
+        rec["sales30"][d] = self.sales30
+        rec["shielded"][d] = self.shielded
+        rec["general_points"][d] = self.points[GENERAL]
+        rec["serious_points"][d] = self.points[SERIOUS]
+        rec["balance"][d] = w.book.escrow.balance[1: w.n_sellers + 1]
+        rec["rank_score"][d] = self.rank_score()

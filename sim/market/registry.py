@@ -1,0 +1,66 @@
+"""The actor registry: every actor family by name, its same-time rank and its wake-up period.
+
+A scenario names actor kinds; it never holds code. The core families of the honest market are
+always present (they are configured by the scenario's own sections). Further kinds (a brushing farm,
+an extortion gang) register here with :func:`register` and are switched on by ``[[actors]]`` tables
+in a scenario, whose keys the kind's ``config`` dataclass validates (with the same rules as the rest
+of the scenario, see ``sim.scenario.schema``).
+
+An actor family is any object with ``tick(now: int) -> None`` (``now`` in absolute seconds). It acts
+only through the order lifecycle of ``sim.market.orders.OrderBook`` and the platform's public
+methods, so the platform's timers, scoring, ranking and penalties judge it like anyone else.
+
+Same-time order (RULES-independent, a modelling decision): at one instant, families run in
+increasing ``rank``. The core ranks are listed in ``CORE_RANKS``; extra actors default to rank 7,
+after the genuine reviewers and before the platform's daily work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sim.timeutil import DAY, HOUR
+
+#: The core families and their ranks: at one instant they run in this order.
+CORE_RANKS = {
+    "arrivals": 0,  # buyers visit, search, chat and place orders (buyers.py)
+    "payment": 1,  # buyers haggle and pay (buyers.py)
+    "sellers": 2,  # sellers pack paid orders and answer after-sales requests (sellers.py)
+    "couriers": 3,  # pickup rounds, transit, delivery (couriers.py)
+    "reactions": 4,  # buyers judge what arrived: confirm, refund, return, exchange (buyers.py)
+    "timers": 5,  # the platform's section-1 timeouts and interventions (platform.py)
+    "reviewers": 6,  # reviews, DSRs, seller answers and ratings of buyers (reviewers.py)
+    "extra": 7,  # registered extra actors, in scenario order
+    "daily": 8,  # growth, scoring, penalties, ranking, daily records (platform.py)
+}
+
+
+@dataclass(frozen=True)
+class ActorKind:
+    name: str
+    config: type  # a frozen dataclass built with sim.scenario.schema.knob fields
+    factory: Callable[[Any, Any, Any], Any]  # (world, config, numpy Generator) -> family with .tick(now)
+    rank: int = CORE_RANKS["extra"]
+    period: int = HOUR
+    doc: str = ""
+
+
+EXTRA_ACTORS: dict[str, ActorKind] = {}
+
+
+def register(name: str, config: type, *, rank: int = CORE_RANKS["extra"], period: int = HOUR,
+             doc: str = "") -> Callable:
+    """Decorator: register ``factory(world, config, rng)`` as actor kind ``name``."""
+    if period not in (HOUR, DAY):
+        raise ValueError("an actor family wakes hourly or daily")
+
+    def deco(factory: Callable) -> Callable:
+        EXTRA_ACTORS[name] = ActorKind(name, config, factory, rank, period, doc or (factory.__doc__ or ""))
+        return factory
+
+    return deco
+
+
+def unregister(name: str) -> None:
+    EXTRA_ACTORS.pop(name, None)

@@ -1,0 +1,143 @@
+"""Assembly: one scenario + one rule set + one seed -> a SimPy environment with every actor family.
+
+The world owns the clock, the random streams and the account table; the families own behaviour.
+
+**Time.** SimPy's ``env.now`` counts seconds since the scenario's start (local midnight, UTC+8, of
+``run.start``); every recorded time is absolute: ``world.start + env.now`` seconds since the Unix epoch
+(``sim.timeutil``, the one unit). A family wakes at every tick of its period (hourly or daily, on the
+hour) and handles the work due in the tick that just ended, ``(now - period, now]``, in one batch.
+
+**Same-time order.** SimPy breaks ties of equal time by a priority, then by insertion. The world
+schedules each family's wake-up with priority ``2 + rank`` (``sim.market.registry.CORE_RANKS``), so
+at one instant the order is fixed, whatever the periods: arrivals, payment, sellers, couriers,
+buyer reactions, platform timers, reviewers, extra actors, the platform's daily work (growth, scoring,
+penalties, ranking, records). SimPy's own priorities 0 and 1 are never used by the market.
+
+**Randomness.** One ``numpy.random.SeedSequence(seed)`` spawns one child stream per family in
+``STREAMS`` (fixed order), and extra actors get ``SeedSequence(seed, spawn_key=(1000 + i,))`` for the
+i-th ``[[actors]]`` table. Streams are passed explicitly; nothing touches global random state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Callable
+
+import numpy as np
+import simpy
+
+from sim.market.calendar import Calendar
+from sim.market.orders import OrderBook
+from sim.market.registry import CORE_RANKS, EXTRA_ACTORS
+from sim.rules.ruleset import RuleSet
+from sim.scenario.schema import Scenario
+from sim.timeutil import DAY, HOUR
+
+STREAMS = ("accounts", "arrivals", "choice", "chat", "payment", "sellers", "couriers", "satisfaction",
+           "after_sales", "reviews", "platform")
+TICK = HOUR
+
+
+class _Wake(simpy.events.Event):
+    """An already-triggered event scheduled at a delay with an explicit priority (the same-time order)."""
+
+    def __init__(self, env: simpy.Environment, delay: int, priority: int) -> None:
+        super().__init__(env)
+        self._ok = True
+        self._value = None
+        env.schedule(self, priority=priority, delay=delay)
+
+
+class World:
+    def __init__(self, scenario: Scenario, rules: RuleSet, seed: int, days: int | None = None,
+                 on_day: Callable[[int], None] | None = None) -> None:
+        from sim.market import buyers, couriers, platform, reviewers, sellers
+        from sim.scenario.sizing import expected_orders
+
+        self.scenario = scenario
+        self.rules = rules
+        self.seed = int(seed)
+        self.days = int(days if days is not None else scenario.run.days)
+        self.start = scenario.start_epoch
+        self.end = self.start + self.days * DAY
+        self.deterministic = scenario.run.deterministic_delays
+        self.env = simpy.Environment(initial_time=0)
+        self.on_day = on_day
+        root = np.random.SeedSequence(self.seed)
+        self.rng = {name: np.random.Generator(np.random.PCG64(child))
+                    for name, child in zip(STREAMS, root.spawn(len(STREAMS)))}
+        self.timings: dict[str, float] = {}
+
+        S, B = scenario.sellers.count, scenario.buyers.count
+        self.n_sellers, self.n_buyers = S, B
+        self.seller_ids = np.arange(1, S + 1, dtype=np.int64)  # account ids: sellers first
+        self.buyer_ids = np.arange(S + 1, S + B + 1, dtype=np.int64)
+        capacity = int(min(max(expected_orders(scenario, self.days) * 1.15, 1024), 50_000_000))
+        self.book = OrderBook(accounts=S + B, capacity=capacity)
+
+        # families, in rank order
+        self.sellers = sellers.Sellers(self)
+        self.buyers = buyers.Buyers(self)
+        self.couriers = couriers.Couriers(self)
+        self.reviewers = reviewers.Reviewers(self)
+        self.platform = platform.Platform(self)
+        self.families: list[tuple[int, int, str, Any]] = [
+            (CORE_RANKS["arrivals"], HOUR, "arrivals", self.buyers.arrivals_tick),
+            (CORE_RANKS["payment"], HOUR, "payment", self.buyers.payment_tick),
+            (CORE_RANKS["sellers"], HOUR, "sellers", self.sellers.tick),
+            (CORE_RANKS["couriers"], HOUR, "couriers", self.couriers.tick),
+            (CORE_RANKS["reactions"], HOUR, "reactions", self.buyers.reactions_tick),
+            (CORE_RANKS["timers"], HOUR, "timers", self.platform.timers_tick),
+            (CORE_RANKS["reviewers"], HOUR, "reviewers", self.reviewers.tick),
+            (CORE_RANKS["daily"], DAY, "daily", self.platform.daily_tick),
+        ]
+        self.extras = []
+        for i, spec in enumerate(scenario.actors):
+            kind = EXTRA_ACTORS[spec.kind]
+            config = kind.config(**dict(spec.params))
+            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(1000 + i,))))
+            actor = kind.factory(self, config, rng)
+            self.extras.append(actor)
+            self.families.append((kind.rank, kind.period, f"{spec.kind}[{i}]", actor.tick))
+        self.families.sort(key=lambda f: f[0])  # stable: extra actors keep scenario order
+
+    # --- helpers shared by the families ------------------------------------------------------
+    def calendar(self) -> Calendar:
+        return Calendar(self.start, TICK)
+
+    def exp_delay(self, rng: np.random.Generator, mean_seconds: float, n: int) -> np.ndarray:
+        """Exponential delays with the given mean (exactly the mean with ``deterministic_delays``)."""
+        if self.deterministic or mean_seconds <= 0:
+            return np.full(n, int(round(mean_seconds)), np.int64)
+        return np.rint(rng.exponential(mean_seconds, n)).astype(np.int64)
+
+    def lognormal_delay(self, rng: np.random.Generator, mean_seconds: np.ndarray | float, sd: float,
+                        n: int) -> np.ndarray:
+        """Log-normal delays with the given mean and log-spread (exactly the mean when deterministic)."""
+        mean = np.broadcast_to(np.asarray(mean_seconds, np.float64), (n,))
+        if self.deterministic or sd <= 0:
+            return np.rint(mean).astype(np.int64)
+        return np.rint(mean * np.exp(sd * rng.standard_normal(n) - sd * sd / 2)).astype(np.int64)
+
+    def local_hour(self, t: int) -> int:
+        return int(((t - self.start) // HOUR) % 24)
+
+    # --- running -----------------------------------------------------------------------------
+    def _loop(self, rank: int, period: int, name: str, tick: Callable[[int], None]):
+        env = self.env
+        horizon = self.days * DAY
+        t = period
+        spent = 0.0
+        while t <= horizon:
+            yield _Wake(env, t - int(env.now), 2 + rank)
+            began = time.perf_counter()
+            tick(self.start + t)
+            spent += time.perf_counter() - began
+            self.timings[name] = spent
+            t += period
+
+    def run(self) -> None:
+        for rank, period, name, tick in self.families:
+            self.env.process(self._loop(rank, period, name, tick))
+        self.env.run(until=self.days * DAY + 1)

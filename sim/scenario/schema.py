@@ -1,0 +1,527 @@
+"""Scenario files: TOML (data only) -> validated, frozen dataclasses, with every default in ONE place.
+
+This module owns the scenario format. The dataclass tree below *is* the documentation of every knob
+and its default: each field is declared with :func:`knob`, which records the default, the allowed
+range and a one-line meaning. ``docs/market.md`` lists the same tree; ``repsim validate`` checks a
+file against it; :func:`canonical` turns a scenario back into plain data (for manifests).
+
+Validation happens before anything runs. Every error is a :class:`sim.errors.InputError` naming the
+file, the dotted key path (``buyers.archetypes.direct.share``) and what was expected:
+
+- unknown keys (a typo is never silently ignored);
+- wrong types (a string where a number belongs, a float where an integer belongs, booleans are not numbers);
+- impossible values (negative rates, probabilities outside [0, 1], empty populations, zero horizon);
+- cross-field constraints (archetype shares sum to 1, delivery-kind shares sum to 1, ...).
+
+Scenario files never execute code. Object-valued fields (the rule set, extra actor kinds) are names
+looked up in registries (``sim.rules.PRESETS``, ``sim.market.registry``).
+
+Units: times of day are local hours (UTC+8, TIME-ZONE), durations are days or hours as each field's
+name says, money is yuan. The market converts to the one time unit (seconds) through ``sim.timeutil``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+
+# ----------------------------------------------------------------------------------------------
+# The knob helper: default + range + meaning, in one declaration.
+
+
+def knob(default: Any, doc: str, *, lo: float | None = None, hi: float | None = None,
+         lo_open: bool = False, choices: tuple | None = None, length: int | None = None,
+         nonempty: bool = False) -> Any:
+    """A scenario field: its default, its allowed range and what it means.
+
+    ``lo``/``hi`` bound numbers (and every element of a tuple of numbers); ``lo_open`` makes the
+    lower bound strict (``> lo``); ``choices`` restricts strings; ``length`` fixes a tuple's length.
+    """
+    meta = {"doc": doc, "lo": lo, "hi": hi, "lo_open": lo_open, "choices": choices, "length": length,
+            "nonempty": nonempty}
+    if isinstance(default, (dict, list)):
+        raise TypeError("scenario defaults must be immutable")
+    if dataclasses.is_dataclass(default) and isinstance(default, type):
+        return field(default_factory=default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def sub(cls: type, doc: str) -> Any:
+    """A nested table with its own defaults."""
+    return field(default_factory=cls, metadata={"doc": doc})
+
+
+PROB = {"lo": 0.0, "hi": 1.0}
+NONNEG = {"lo": 0.0}
+POS = {"lo": 0.0, "lo_open": True}
+
+DELIVERY_KINDS = ("express", "ems", "surface_mail", "virtual", "auto_delivery", "no_logistics")
+ARCHETYPES = ("direct", "sociable", "bargainer", "non_payer", "perfectionist", "vindictive")
+
+
+# ----------------------------------------------------------------------------------------------
+# The tree. Defaults describe an honest taobao market of modest size.
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str = knob("baseline", "a label for outputs")
+    start: str = knob("2024-03-04", "first day, an ISO date; the run starts at local midnight (UTC+8)")
+    days: int = knob(60, "horizon in days", lo=1)
+    rules: str = knob("taobao", "rule preset, or a rule-set .toml path relative to the scenario file")
+    deterministic_delays: bool = knob(
+        False, "every random delay takes its mean exactly (closed-form tests); outcomes stay random")
+    max_memory_fraction: float = knob(0.8, "refuse to run if the estimated memory exceeds this share of "
+                                      "available memory", lo=0.0, hi=1.0, lo_open=True)
+    low_quality_threshold: float = knob(0.6, "a seller with true quality below this is low quality (metrics)",
+                                        **PROB)
+
+
+@dataclass(frozen=True)
+class Festival:
+    date: str = knob("2024-11-11", "ISO date of the festival's first day")
+    days: int = knob(1, "how many days it lasts", lo=1)
+    multiplier: float = knob(8.0, "visits are this many times normal", **POS)
+    peak_hours: tuple = knob((0, 1), "local hours with an extra peak (enquiries peak 0:00-2:00)", lo=0, hi=23)
+    peak_multiplier: float = knob(3.0, "extra factor in the peak hours", **POS)
+    presale_days: int = knob(0, "days before the festival with raised visits (warm-up)", lo=0)
+    presale_multiplier: float = knob(1.0, "visit factor in the warm-up days", **POS)
+
+
+@dataclass(frozen=True)
+class Archetype:
+    share: float = knob(0.2, "share of buyers of this archetype", **PROB)
+    pay_prob: float = knob(0.97, "probability of paying a placed order", **PROB)
+    pay_delay_hours: float = knob(0.3, "mean delay from placing to paying", **NONNEG)
+    chat_prob: float = knob(0.3, "probability of chatting with customer service before buying", **PROB)
+    bargain_prob: float = knob(0.0, "probability of haggling the price before paying (restarts TX-UNPAID-CLOSE)",
+                               **PROB)
+    bargain_discount: float = knob(0.05, "price cut obtained by haggling", **PROB)
+    expectation: float = knob(0.55, "quality the buyer expects from an honest description", **PROB)
+    signal_trust: float = knob(1.0, "weight on reputation signals, relative to the search defaults", **NONNEG)
+    confirm_early_prob: float = knob(0.6, "probability a satisfied buyer confirms receipt before the timer",
+                                     **PROB)
+    confirm_delay_days: float = knob(1.0, "mean delay from delivery to an early confirmation", **NONNEG)
+    ship_patience_days: float = knob(5.0, "asks a refund if not shipped this long after paying "
+                                     "(TX-REFUND-UNSHIPPED)", **NONNEG)
+    after_sales_prob: float = knob(0.5, "probability a disappointed buyer asks for a return/refund", **PROB)
+    partial_prob: float = knob(0.2, "probability a mildly disappointed buyer asks for a partial refund", **PROB)
+    escalate_prob: float = knob(0.3, "probability of asking the platform to intervene after a refusal", **PROB)
+    review_prob: float = knob(0.75, "probability of leaving a credit review after success", **PROB)
+    review_delay_days: float = knob(2.0, "mean delay from success to the review", **NONNEG)
+    dsr_prob: float = knob(0.9, "probability of giving the four DSRs when reviewing", **PROB)
+    bad_prob: float = knob(0.5, "probability a disappointed reviewer rates bad (else neutral)", **PROB)
+    mild_good_prob: float = knob(0.85, "probability a mildly disappointed reviewer still rates good", **PROB)
+    change_accept_prob: float = knob(0.5, "probability of agreeing when a seller asks to change a review",
+                                     **PROB)
+    repeat_prob: float = knob(0.2, "probability of returning to the last satisfying seller", **PROB)
+    anger_acknowledged_calm: float = knob(0.5, "a seller's acknowledgement (explanation) lowers escalation "
+                                          "by this factor", **PROB)
+
+
+def _arch(**kw) -> typing.Callable[[], Archetype]:
+    return lambda: Archetype(**kw)
+
+
+@dataclass(frozen=True)
+class Archetypes:
+    direct: Archetype = field(default_factory=_arch(
+        share=0.40, chat_prob=0.1, confirm_early_prob=0.8, review_prob=0.72, repeat_prob=0.15),
+        metadata={"doc": "pays fast and rates good without contact"})
+    sociable: Archetype = field(default_factory=_arch(
+        share=0.25, chat_prob=0.6, review_prob=0.85, repeat_prob=0.6, change_accept_prob=0.8),
+        metadata={"doc": "polite repeat buyer"})
+    bargainer: Archetype = field(default_factory=_arch(
+        share=0.15, chat_prob=0.9, bargain_prob=0.7, bargain_discount=0.08, review_prob=0.65),
+        metadata={"doc": "haggles before paying"})
+    non_payer: Archetype = field(default_factory=_arch(
+        share=0.05, pay_prob=0.15, chat_prob=0.3, review_prob=0.5),
+        metadata={"doc": "orders and often does not pay"})
+    perfectionist: Archetype = field(default_factory=_arch(
+        share=0.12, expectation=0.68, chat_prob=0.5, after_sales_prob=0.8, partial_prob=0.4,
+        escalate_prob=0.5, review_prob=0.8, bad_prob=0.5, mild_good_prob=0.6, confirm_early_prob=0.3,
+        change_accept_prob=0.3), metadata={"doc": "fault-finder"})
+    vindictive: Archetype = field(default_factory=_arch(
+        share=0.03, expectation=0.6, after_sales_prob=0.6, escalate_prob=0.7, review_prob=0.85, bad_prob=0.95,
+        mild_good_prob=0.3, change_accept_prob=0.1, anger_acknowledged_calm=0.9),
+        metadata={"doc": "retaliates with bad"})
+
+
+@dataclass(frozen=True)
+class Search:
+    list_length: int = knob(20, "sellers shown per search (ranked)", lo=1)
+    fresh_slots: int = knob(5, "of which this many are random non-shielded sellers (new listings)", lo=0)
+    categories: int = knob(8, "product categories", lo=1)
+    position_decay: float = knob(0.05, "utility lost per rank position shown", **NONNEG)
+    w_level: float = knob(0.25, "utility per log(1+level) (credit badge)", **NONNEG)
+    w_positive: float = knob(0.6, "utility per percentage point of positive rate below 100%", **NONNEG)
+    w_dsr: float = knob(1.0, "utility per DSR point (mean of four) away from 4.8", **NONNEG)
+    w_sales: float = knob(0.25, "utility per log(1+sales in 30 days)", **NONNEG)
+    w_price: float = knob(1.5, "utility lost per log price ratio to the category mean", **NONNEG)
+    unknown_positive_penalty: float = knob(0.3, "utility lost when a seller has no positive rate yet", **NONNEG)
+    trust_sd: float = knob(0.5, "log-normal spread of buyers' trust in signals", **NONNEG)
+    choice_noise: float = knob(1.0, "scale of the Gumbel taste noise", **POS)
+
+
+@dataclass(frozen=True)
+class Buyers:
+    count: int = knob(5000, "buyer accounts", lo=1)
+    visits_per_day: float = knob(0.05, "mean shopping visits per buyer per day (before rhythms)", **POS)
+    buy_prob: float = knob(0.6, "probability that a visit that reaches a choice places an order", **PROB)
+    activity_sd: float = knob(1.0, "log-normal spread of buyers' activity", **NONNEG)
+    hourly_profile: tuple = knob(
+        (0.6, 0.35, 0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 0.7, 1.0, 1.2, 1.2, 1.1, 1.1, 1.2, 1.2, 1.1, 1.0, 1.0,
+         1.2, 1.5, 1.8, 1.7, 1.2), "relative visits by local hour", length=24, lo=0.0)
+    weekly_profile: tuple = knob((1.0, 0.95, 0.95, 1.0, 1.05, 1.15, 1.2),
+                                 "relative visits Monday..Sunday", length=7, lo=0.0)
+    festivals: tuple = knob((), "shopping festivals: [[buyers.festivals]] tables")
+    account_age_days: float = knob(700.0, "mean account age at the start", **NONNEG)
+    growth_mean: float = knob(800.0, "mean initial growth value (GROWTH-*)", **NONNEG)
+    verified_share: float = knob(0.8, "share of real-name-verified accounts (GROWTH-VIP gold)", **PROB)
+    mild_margin: float = knob(0.12, "a satisfaction gap up to this is mild disappointment", **NONNEG)
+    perception_sd: float = knob(0.08, "noise in perceived quality", **NONNEG)
+    damage_penalty: float = knob(0.35, "perceived quality lost to courier damage", **NONNEG)
+    lateness_penalty: float = knob(0.03, "perceived quality lost per day of late delivery", **NONNEG)
+    exchange_fix_prob: float = knob(0.7, "an exchange satisfies the buyer with this probability", **PROB)
+    exchange_accept_prob: float = knob(0.6, "a buyer accepts an offered exchange", **PROB)
+    return_ship_prob: float = knob(0.9, "the buyer ships an agreed return within TX-RETURN's window", **PROB)
+    return_ship_delay_days: float = knob(1.5, "mean delay to ship an agreed return", **NONNEG)
+    lost_wait_days: float = knob(3.0, "days past the expected delivery before reporting not received", **NONNEG)
+    archetypes: Archetypes = sub(Archetypes, "the buyer archetypes")
+
+
+@dataclass(frozen=True)
+class Sellers:
+    count: int = knob(200, "seller accounts", lo=1)
+    tmall_share: float = knob(0.0, "share of tmall (B2C) sellers", **PROB)
+    quality_a: float = knob(9.0, "Beta(a, b) of latent true quality", **POS)
+    quality_b: float = knob(2.0, "Beta(a, b) of latent true quality", **POS)
+    honesty_a: float = knob(8.0, "Beta(a, b) of description honesty", **POS)
+    honesty_b: float = knob(1.5, "Beta(a, b) of description honesty", **POS)
+    exaggeration: float = knob(0.25, "expectation raised by a fully dishonest description", **NONNEG)
+    price_mean: float = knob(80.0, "mean item price", **POS)
+    price_sd: float = knob(0.6, "log-normal spread of prices", **NONNEG)
+    quality_price: float = knob(0.5, "log-price per unit of quality above the mean (good costs more)", **NONNEG)
+    items_mean: float = knob(20.0, "mean catalogue size", lo=1.0)
+    dispatch_days: float = knob(1.0, "mean dispatch delay after payment", **NONNEG)
+    dispatch_capacity: float = knob(30.0, "orders a seller packs per day before delays grow", **POS)
+    capacity_per_sale: float = knob(0.05, "extra daily packing capacity per order sold in 30 days", **NONNEG)
+    cs_capacity: float = knob(40.0, "chats a day the customer service answers promptly", **POS)
+    cs_skill_a: float = knob(6.0, "Beta(a, b) of customer-service skill", **POS)
+    cs_skill_b: float = knob(2.0, "Beta(a, b) of customer-service skill", **POS)
+    temper_mean: float = knob(0.05, "mean probability of a rude reply", **PROB)
+    slow_abandon: float = knob(0.3, "a slow chat reply loses the sale with this probability", **PROB)
+    rude_abandon: float = knob(0.7, "a rude chat reply loses the sale with this probability", **PROB)
+    unskilled_abandon: float = knob(0.3, "an unconvincing reply (1 - skill) loses the sale this often", **PROB)
+    generous_share: float = knob(0.6, "share of sellers with a generous after-sales policy (else restrictive: "
+                                 "exchange, no return)", **PROB)
+    cashback_share: float = knob(0.1, "share of sellers paying cash back for good reviews", **PROB)
+    cashback_amount: float = knob(5.0, "cash back per good review", **NONNEG)
+    cashback_review_boost: float = knob(0.15, "extra review probability under cash back", **PROB)
+    ask_change_share: float = knob(0.5, "share of sellers who ask neutral/bad reviewers to change", **PROB)
+    answer_delay_days: float = knob(1.0, "mean delay of the seller's answer to a neutral/bad review", **NONNEG)
+    rate_buyer_prob: float = knob(0.6, "a taobao seller rates its buyer (good) after success", **PROB)
+    rate_buyer_delay_days: float = knob(3.0, "mean delay of the seller's rating of the buyer", **NONNEG)
+    retaliate_prob: float = knob(0.3, "a bad-tempered seller rates a bad reviewer bad (if not yet rated)", **PROB)
+    reship_on_loss_prob: float = knob(0.7, "the seller reships a lost parcel (else refunds)", **PROB)
+    agree_partial_prob: float = knob(0.6, "a seller agrees to a partial refund", **PROB)
+    partial_share: float = knob(0.2, "share of the amount refunded in a partial refund", **PROB)
+    return_confirm_prob: float = knob(0.9, "the seller confirms a returned parcel in time (else TX-RETURN "
+                                      "refunds automatically)", **PROB)
+    return_confirm_delay_days: float = knob(2.0, "mean delay to confirm a returned parcel", **NONNEG)
+    account_age_days: float = knob(500.0, "mean shop age at the start", **NONNEG)
+
+
+@dataclass(frozen=True)
+class Courier:
+    name: str = knob("express-co", "company name")
+    share: float = knob(1.0, "share of sellers using it", **PROB)
+    pickup_hours: tuple = knob((10, 17), "local hours of the daily pickup rounds", lo=0, hi=23, nonempty=True)
+    capacity_per_round: float = knob(0.0, "parcels per pickup round; 0 means unlimited", **NONNEG)
+    capacity_per_seller: float = knob(0.0, "added round capacity per seller using it (scales with the market)",
+                                      **NONNEG)
+    express_days: float = knob(2.5, "mean transit, express", **NONNEG)
+    ems_days: float = knob(3.5, "mean transit, EMS", **NONNEG)
+    surface_days: float = knob(12.0, "mean transit, surface mail", **NONNEG)
+    transit_sd: float = knob(0.35, "log-normal spread of transit times", **NONNEG)
+    delay_prob: float = knob(0.04, "probability of a delay", **PROB)
+    delay_days: float = knob(3.0, "mean extra days of a delay", **NONNEG)
+    loss_prob: float = knob(0.003, "probability the parcel is lost", **PROB)
+    damage_prob: float = knob(0.01, "probability the parcel arrives damaged", **PROB)
+    undeliverable_prob: float = knob(0.002, "probability the address is undeliverable", **PROB)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    express: float = knob(0.85, "share of items shipped express", **PROB)
+    ems: float = knob(0.04, "share shipped by EMS", **PROB)
+    surface_mail: float = knob(0.03, "share shipped by surface mail", **PROB)
+    virtual: float = knob(0.04, "share of virtual goods", **PROB)
+    auto_delivery: float = knob(0.03, "share of auto-delivered goods", **PROB)
+    no_logistics: float = knob(0.01, "share needing no logistics (handed over)", **PROB)
+
+
+@dataclass(frozen=True)
+class Platform:
+    intervene_win_loss: float = knob(0.95, "TX-INTERVENE: buyer wins when the courier lost it", **PROB)
+    intervene_win_damage: float = knob(0.85, "buyer wins with a damaged parcel", **PROB)
+    intervene_win_defect: float = knob(0.6, "buyer wins with a quality defect (low true quality)", **PROB)
+    intervene_win_none: float = knob(0.15, "buyer wins with no evidence (taste)", **PROB)
+    defect_quality: float = knob(0.5, "true quality below this is an evidenced defect", **PROB)
+    points_lost_dispute: int = knob(1, "general violation points to a seller losing an intervention", lo=0)
+    points_late_shipping: int = knob(0, "general points per order shipped later than late_shipping_days", lo=0)
+    late_shipping_days: float = knob(3.0, "shipping later than this after payment is a violation", **NONNEG)
+    scoring_interval_days: int = knob(1, "days between platform scoring runs (signals refresh)", lo=1)
+    sales_window_days: int = knob(30, "the sales count shown covers this many days", lo=1)
+    rank_w_level: float = knob(0.3, "search rank score per log(1+level)", **NONNEG)
+    rank_w_positive: float = knob(0.5, "search rank score per point of positive rate below 100%", **NONNEG)
+    rank_w_dsr: float = knob(1.0, "search rank score per DSR point", **NONNEG)
+    rank_w_sales: float = knob(0.5, "search rank score per log(1+sales)", **NONNEG)
+    rank_noise: float = knob(0.3, "daily noise in the rank score (personalisation)", **NONNEG)
+    postage: float = knob(8.0, "postage of a return, paid by the party at fault", **NONNEG)
+
+
+@dataclass(frozen=True)
+class ActorSpec:
+    kind: str = knob("", "a registered actor kind (sim.market.registry)")
+    params: tuple = knob((), "key = value parameters of that kind, validated by the kind")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    run: Run = sub(Run, "run-wide settings")
+    buyers: Buyers = sub(Buyers, "genuine buyers")
+    sellers: Sellers = sub(Sellers, "sellers")
+    couriers: tuple = knob((), "courier companies: [[couriers]] tables; default one 'express-co'")
+    search: Search = sub(Search, "search results and how buyers choose")
+    delivery: Delivery = sub(Delivery, "delivery kinds of the items")
+    platform: Platform = sub(Platform, "platform behaviour beyond the rule set")
+    actors: tuple = knob((), "extra actor families: [[actors]] tables with kind = a registered name")
+    source: str = field(default="<defaults>", metadata={"doc": "the file it came from (not a TOML key)",
+                                                      "internal": True})
+
+    @property
+    def start_epoch(self) -> int:
+        from sim.timeutil import parse_timestamp
+        return parse_timestamp(self.run.start + "T00:00:00")
+
+    @property
+    def rules_path(self) -> Path | None:
+        """The rule-set file named by ``run.rules``, resolved against the scenario file; None for a preset."""
+        if not self.run.rules.endswith(".toml"):
+            return None
+        path = Path(self.run.rules)
+        if not path.is_absolute() and self.source not in ("<defaults>", "<scenario>"):
+            path = Path(self.source).parent / path
+        return path
+
+    @property
+    def courier_list(self) -> tuple[Courier, ...]:
+        return self.couriers or (Courier(),)
+
+
+#: element types of the tuple-of-tables fields
+TABLE_LISTS: dict[str, type] = {"festivals": Festival, "couriers": Courier}
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading and validating.
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate one scenario file; raise InputError naming file, key path and expectation."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(str(path), "", "an existing scenario file") from None
+    except (IsADirectoryError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "", f"a UTF-8 TOML file ({exc})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), "", f"valid TOML ({exc})") from None
+    return from_mapping(data, str(path))
+
+
+def from_mapping(data: dict, source: str = "<scenario>") -> Scenario:
+    scenario = _build(Scenario, data, source, "")
+    scenario = dataclasses.replace(scenario, source=source)
+    _check_cross(scenario, source)
+    return scenario
+
+
+def _type_name(tp: Any) -> str:
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false",
+            tuple: "an array"}.get(tp, str(tp))
+
+
+def _check_number(value: Any, meta: dict, source: str, path: str, integer: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(source, path, "an integer" if integer else "a number", value)
+    if integer and not isinstance(value, int):
+        raise InputError(source, path, "an integer", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(source, path, "a finite number", value)
+    lo, hi = meta.get("lo"), meta.get("hi")
+    if lo is not None and (value < lo or (meta.get("lo_open") and value == lo)):
+        what = f"a number {'>' if meta.get('lo_open') else '>='} {lo}"
+        if hi is not None:
+            what = f"a number in {'(' if meta.get('lo_open') else '['}{lo}, {hi}]"
+        raise InputError(source, path, what, value)
+    if hi is not None and value > hi:
+        raise InputError(source, path, f"a number in [{lo}, {hi}]" if lo is not None else f"a number <= {hi}",
+                         value)
+    return value
+
+
+def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise InputError(source, prefix or "(top level)", "a table", data)
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    for key in data:
+        if key not in known:
+            path = f"{prefix}.{key}" if prefix else key
+            raise InputError(source, path, f"one of the keys {', '.join(sorted(known))} (unknown key)", key)
+    values = {}
+    for name, f in known.items():
+        if name not in data:
+            continue
+        path = f"{prefix}.{name}" if prefix else name
+        value = data[name]
+        tp = hints[name]
+        meta = f.metadata
+        if dataclasses.is_dataclass(tp):
+            values[name] = _build(tp, value, source, path)
+        elif name in TABLE_LISTS or (cls is Scenario and name == "actors"):
+            if not isinstance(value, list):
+                raise InputError(source, path, "an array of tables ([[" + path + "]])", value)
+            if cls is Scenario and name == "actors":
+                values[name] = tuple(_build_actor(v, source, f"{path}[{i}]") for i, v in enumerate(value))
+            else:
+                values[name] = tuple(_build(TABLE_LISTS[name], v, source, f"{path}[{i}]")
+                                     for i, v in enumerate(value))
+        elif tp is bool:
+            if not isinstance(value, bool):
+                raise InputError(source, path, "true or false", value)
+            values[name] = value
+        elif tp is int or tp is float:
+            values[name] = _check_number(value, meta, source, path, tp is int)
+            if tp is float:
+                values[name] = float(values[name])
+        elif tp is str:
+            if not isinstance(value, str):
+                raise InputError(source, path, "a string", value)
+            if meta.get("choices") and value not in meta["choices"]:
+                raise InputError(source, path, f"one of {', '.join(meta['choices'])}", value)
+            values[name] = value
+        elif tp is tuple:
+            if not isinstance(value, list):
+                raise InputError(source, path, "an array", value)
+            if meta.get("length") is not None and len(value) != meta["length"]:
+                raise InputError(source, path, f"an array of {meta['length']} numbers", value)
+            if meta.get("nonempty") and not value:
+                raise InputError(source, path, "a non-empty array", value)
+            integer = isinstance(f.default, tuple) and f.default and isinstance(f.default[0], int)
+            values[name] = tuple(_check_number(v, meta, source, f"{path}[{i}]", integer)
+                                 for i, v in enumerate(value))
+        else:  # pragma: no cover - schema definition error
+            raise TypeError(f"unsupported scenario field type {tp}")
+    return cls(**values)
+
+
+def _build_actor(data: Any, source: str, path: str) -> ActorSpec:
+    from sim.market.registry import EXTRA_ACTORS
+
+    if not isinstance(data, dict):
+        raise InputError(source, path, "a table", data)
+    kind = data.get("kind")
+    if not isinstance(kind, str) or kind not in EXTRA_ACTORS:
+        raise InputError(source, f"{path}.kind", f"a registered actor kind ({', '.join(EXTRA_ACTORS) or 'none'})",
+                         kind)
+    params = {k: v for k, v in data.items() if k != "kind"}
+    config = _build(EXTRA_ACTORS[kind].config, params, source, path)
+    return ActorSpec(kind=kind, params=tuple(sorted(dataclasses.asdict(config).items())))
+
+
+def _iso_date(value: str, source: str, path: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(source, path, "an ISO date such as 2024-03-04", value) from None
+
+
+def _check_cross(s: Scenario, source: str) -> None:
+    """Constraints that involve more than one field."""
+    start = _iso_date(s.run.start, source, "run.start")
+    shares = [getattr(s.buyers.archetypes, a).share for a in ARCHETYPES]
+    if abs(sum(shares) - 1.0) > 1e-6:
+        raise InputError(source, "buyers.archetypes.*.share", "shares that sum to 1", round(sum(shares), 6))
+    kinds = [getattr(s.delivery, k) for k in DELIVERY_KINDS]
+    if abs(sum(kinds) - 1.0) > 1e-6:
+        raise InputError(source, "delivery.*", "delivery-kind shares that sum to 1", round(sum(kinds), 6))
+    couriers = s.courier_list
+    if abs(sum(c.share for c in couriers) - 1.0) > 1e-6:
+        raise InputError(source, "couriers[*].share", "courier shares that sum to 1",
+                         round(sum(c.share for c in couriers), 6))
+    names = [c.name for c in couriers]
+    if len(set(names)) != len(names):
+        raise InputError(source, "couriers[*].name", "distinct courier names", names)
+    for i, c in enumerate(couriers):
+        if c.loss_prob + c.damage_prob + c.undeliverable_prob + c.delay_prob > 1:
+            raise InputError(source, f"couriers[{i}]", "failure probabilities that sum to at most 1",
+                             c.loss_prob + c.damage_prob + c.undeliverable_prob + c.delay_prob)
+    if s.run.days < 1:
+        raise InputError(source, "run.days", "a horizon of at least 1 day", s.run.days)
+    for i, fest in enumerate(s.buyers.festivals):
+        _iso_date(fest.date, source, f"buyers.festivals[{i}].date")
+    del start
+    if s.rules_path is None:
+        from sim.rules import PRESETS
+        if s.run.rules not in PRESETS:
+            raise InputError(source, "run.rules", f"a preset ({', '.join(PRESETS)}) or a .toml file", s.run.rules)
+
+
+
+
+def canonical(s: Scenario) -> dict:
+    """Plain data of the whole scenario with every default filled in (for manifests)."""
+    def conv(obj: Any) -> Any:
+        if dataclasses.is_dataclass(obj):
+            return {f.name: conv(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+                    if not f.metadata.get("internal")}
+        if isinstance(obj, tuple):
+            return [conv(v) for v in obj]
+        return obj
+
+    data = conv(s)
+    data["couriers"] = [conv(c) for c in s.courier_list]
+    data["actors"] = [{"kind": a.kind, **dict(a.params)} for a in s.actors]
+    return data
+
+
+def describe(obj: Any = None, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(key path, default, meaning) of every knob: the table in docs/market.md is made from this."""
+    obj = Scenario() if obj is None else obj
+    rows = []
+    for f in dataclasses.fields(obj):
+        if f.metadata.get("internal"):
+            continue
+        path = f"{prefix}.{f.name}" if prefix else f.name
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            rows.extend(describe(value, path))
+        elif f.name in TABLE_LISTS:
+            rows.extend(describe(TABLE_LISTS[f.name](), f"{path}[]"))
+        else:
+            rows.append((path, repr(value), f.metadata.get("doc", "")))
+    return rows
