@@ -245,6 +245,10 @@ def _accept(ctx: _Context) -> _Accepted:
     # A rate row's verdict comes from the rate competition; a change row's from the change one.
     # (_first_accepted counts "after" among its own candidates only.)
     row_status[perm] = np.where(is_rate, rate_status, change_status)
+    # SCORE-STATUS-ORDER: cancelled and ineligible outrank outside_window. A change was "given"
+    # with the review it changes, so the reviewer's age is taken at the accepted rate.
+    given_at = np.where(is_rate, a.at[perm], rate_at)
+    _outrank_window(ctx, row_status, perm, given_at, credit=True)
     authors = a.author[perm]
     rate_row[authors[accepted], orow[perm][accepted]] = perm[accepted]
     change_row[authors[change_accepted], orow[perm][change_accepted]] = perm[change_accepted]
@@ -259,9 +263,30 @@ def _accept(ctx: _Context) -> _Accepted:
     inside_dsr = a.at[dperm] <= success[dperm] + ctx.dsr_window
     dsr_accepted, dsr_status = _first_accepted(valid_dsr, inside_dsr, dstart)
     row_status[dperm] = dsr_status
+    _outrank_window(ctx, row_status, dperm, a.at[dperm], credit=False)
     dsr_row = np.full(n, -1, np.int64)
     dsr_row[orow[dperm][dsr_accepted]] = dperm[dsr_accepted]
     return _Accepted(row_status, rate_row, change_row, dsr_row)
+
+
+def _outrank_window(ctx: _Context, row_status: np.ndarray, rows: np.ndarray, given_at: np.ndarray,
+                    credit: bool) -> None:
+    """Give ``outside_window`` rows the ``cancelled`` or ``ineligible`` status that outranks it."""
+    late = row_status[rows] == L.OUTSIDE_WINDOW
+    if not late.any():
+        return
+    rows, given_at = rows[late], given_at[late]
+    orow = ctx.order_row[rows]
+    status = np.full(len(rows), L.OUTSIDE_WINDOW, np.int8)
+    ineligible = np.zeros(len(rows), bool)
+    if credit and ctx.rules.min_amount is not None:
+        ineligible |= ctx.orders.amount[orow] <= ctx.rules.min_amount
+    if ctx.rules.min_reviewer_age_days is not None:
+        author_id = np.where(ctx.actions.author[rows] == L.BUYER, ctx.orders.buyer_id[orow], ctx.orders.seller_id[orow])
+        ineligible |= given_at - account_opened(ctx.accounts, author_id) < days(ctx.rules.min_reviewer_age_days)
+    status[ineligible] = L.INELIGIBLE
+    status[ctx.cancelled[orow]] = L.CANCELLED
+    row_status[rows] = status
 
 
 # --- 2. units: one credit review per (order, direction) ----------------------------------------
@@ -306,7 +331,9 @@ def _units(ctx: _Context, acc: _Accepted) -> _Units:
         other_nongood_at_g = other_has & (other_g <= g) & ~(other_m <= g) & (other_orig != L.GOOD)
         good_at_g = (orig == L.GOOD) | (m <= g)
         held = np.where(other_nongood_at_g, g + ctx.delay, g)
-        mutual = np.where(other_has, np.maximum(g, other_g) + ctx.delay, close + ctx.delay)
+        # With no review window, a one-sided neutral or bad review waits for ever.
+        alone = close + ctx.delay if rules.review_window_days is not None else np.full(n, NEVER)
+        mutual = np.where(other_has, np.maximum(g, other_g) + ctx.delay, alone)
         eff = np.where(good_at_g, held, mutual)
         eff = np.where(changed & ~deleted, np.minimum(eff, m), eff)
     else:
@@ -516,7 +543,8 @@ def _dsr_statuses(ctx: _Context, acc: _Accepted) -> _Dsr:
         status[live[over]] = L.CAPPED
 
     # DSR-TMALL-BUYER: a counted DSR of a tmall order is a default good for the buyer.
-    credit_exists = exists & (status == L.COUNTED) & (o.platform == L.TMALL)
+    rates_described = pick(a.described, acc.dsr_row, 0) > 0
+    credit_exists = exists & (status == L.COUNTED) & (o.platform == L.TMALL) & rates_described
     credit_status = np.full(n, L.COUNTED, np.int8)
     if rules.min_amount is not None:
         credit_status[o.amount <= rules.min_amount] = L.INELIGIBLE
@@ -538,15 +566,16 @@ def _weights(ctx: _View, ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
     counted = u.exists & (u.status == L.COUNTED)
     points = np.where(counted, u.rating, 0).astype(np.float64)
     credit_points = (dsr.credit_exists & (dsr.credit_status == L.COUNTED)).astype(np.float64)
-    if rules.credit_half_life_days is not None:  # credit decay (RULES.md section 8)
-        half_life = float(days(rules.credit_half_life_days))
-        points *= np.exp2(-(as_of - np.minimum(u.effective_at, as_of)) / half_life)
-        credit_points *= np.exp2(-(as_of - np.minimum(dsr.at, as_of)) / half_life)
     if rules.reviewer_weight == "buyer_credit":  # review weight by reviewer credit (section 8)
+        # The reviewer's plain buyer credit: counted points, before any decay.
         buyer_credit = (np.bincount(ctx.buyer_rank, points[1], minlength=len(ctx.buyer_ids))
                         + np.bincount(ctx.buyer_rank, credit_points, minlength=len(ctx.buyer_ids)))
         weight = np.clip(buyer_credit / rules.reviewer_weight_full_credit, rules.reviewer_weight_floor, 1.0)
         points[0] *= weight[ctx.buyer_rank]
+    if rules.credit_half_life_days is not None:  # credit decay (RULES.md section 8)
+        half_life = float(days(rules.credit_half_life_days))
+        points *= np.exp2(-(as_of - np.minimum(u.effective_at, as_of)) / half_life)
+        credit_points *= np.exp2(-(as_of - np.minimum(dsr.at, as_of)) / half_life)
     return points, credit_points
 
 
@@ -635,11 +664,12 @@ def _accounts(ctx: _View, ledger: Ledger, points: np.ndarray, credit_points: np.
         positive_rate = np.where(recent_all > 0, recent_good / np.maximum(recent_all, 1), np.nan)
     window = dsr.exists & (dsr.status == L.COUNTED) & (dsr.at > as_of - days(rules.dsr_mean_days))
     d_rows = np.maximum(ledger.accepted.dsr_row, 0)
-    n_dsr = np.bincount(s_rank[window], minlength=n_sellers)
     means = {}
     for dim in L.DSR_DIMENSIONS:
-        values = getattr(ctx.actions, dim)[d_rows[window]].astype(np.float64) if window.any() else np.zeros(0)
-        total = np.bincount(s_rank[window], values, minlength=n_sellers)
+        values = getattr(ctx.actions, dim)[d_rows[window]] if window.any() else np.zeros(0, np.int8)
+        # A dimension left empty (0) is not rated and stays out of its mean.
+        n_dsr = np.bincount(s_rank[window], values > 0, minlength=n_sellers)
+        total = np.bincount(s_rank[window], values.astype(np.float64), minlength=n_sellers)
         with np.errstate(invalid="ignore", divide="ignore"):
             means[dim] = np.where(n_dsr > 0, total / np.maximum(n_dsr, 1), np.nan)
     sellers = L.SellerScores(
