@@ -1,0 +1,546 @@
+"""Reading review logs from CSV and Parquet: orders, review actions and accounts, validated.
+
+One table reader (``read_table``) serves all three logs. Each log declares its columns as ``Column``
+specs (kind, code table, what an empty cell means, range), and the reader turns every column into a
+numpy array in one vectorised pass over pyarrow arrays: no Python loop per row. The file type is
+chosen by the extension (``.csv`` or ``.parquet``); extra columns are ignored.
+
+- CSV cells are read as strings and converted with ``pyarrow.compute``; an empty cell is empty.
+- Parquet columns may be strings (converted like CSV cells) or native types: integers, floats,
+  dictionary-encoded strings and timestamps. A tz-naive native timestamp is UTC+8 wall time; a
+  tz-aware one is converted (TIME-ZONE).
+- Timestamps: ISO 8601, ``2024-09-01T10:00:00``, ``2024-09-01 10:00:00``, with or without an
+  offset (``+08:00``, ``+0800``, ``+08``, ``Z``); no offset means UTC+8 (TIME-ZONE). Fractional
+  seconds are truncated (floored) to whole seconds. Empty times become ``NEVER`` where allowed.
+
+Bad input raises ``InputError`` naming the file, the 1-based data row (the header is not a row),
+the column, what was expected and what was there. Conversions are all-or-nothing in pyarrow, so the
+first bad row is found by bisection (a few more vectorised passes, only on the error path) or from
+a null mask after parsing.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, NoReturn, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+from sim.reputation.log import (
+    ACTION_NAMES, AUTHOR_NAMES, BAD, DSR, DSR_DIMENSIONS, GOOD, MODIFY, NEUTRAL, NO_RATING,
+    PLATFORM_NAMES, REFUND_NAMES, REFUND_NONE, Accounts, Actions, Orders,
+)
+from sim.timeutil import NEVER, PLATFORM_UTC_OFFSET
+
+FORMATS = {".csv": "csv", ".parquet": "parquet"}
+TIMESTAMP_EXPECTED = "an ISO 8601 timestamp"
+
+# A time of day followed by a UTC offset ("Z", "+08:00", "+0800", "+08"): an aware timestamp.
+_OFFSET_RE = r"\d:\d\d(?::\d\d)?(?:[.,]\d*)?\s*(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
+_UNIT_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_CONVERT_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+@dataclass(frozen=True)
+class Column:
+    """How to read one column of a log.
+
+    ``kind``: ``int``, ``float``, ``time`` or ``enum`` (``names`` mapped to ``codes``).
+    ``empty``: the value of an empty cell, or ``None`` if an empty cell is an error.
+    ``optional``: the column may be absent; then every cell is empty.
+    ``low``/``high``: the inclusive range of a number.
+    """
+
+    name: str
+    kind: str
+    empty: object = None
+    optional: bool = False
+    names: tuple[str, ...] = ()
+    codes: tuple[int, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    dtype: type = np.int64
+    text: str | None = None  # overrides the generated description of the expected value
+
+    def expected(self) -> str:
+        if self.text is not None:
+            return self.text
+        if self.kind == "int":
+            text = "an integer" if self.low is None else f"an integer from {self.low:g} to {self.high:g}"
+        elif self.kind == "float":
+            text = "a number" if self.low is None else f"a number >= {self.low:g}"
+        elif self.kind == "time":
+            text = TIMESTAMP_EXPECTED
+        else:
+            text = "one of " + ", ".join(self.names)
+        return text if self.empty is None else f"{text} or empty"
+
+
+class LogTable:
+    """A log file read into numpy columns, with the raw pyarrow table kept for error messages."""
+
+    def __init__(self, source: str, raw: pa.Table, n: int) -> None:
+        self.source = source
+        self.raw = raw
+        self.n = n
+        self.columns: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def cell(self, row: int, column: str) -> str:
+        """The cell as the user wrote it (native Parquet values as text); empty cells are ''."""
+        if column not in self.raw.column_names:
+            return ""
+        value = self.raw.column(column)[row].as_py()
+        return "" if value is None else str(value)
+
+    def fail(self, row: int, column: str, expected: str) -> NoReturn:
+        """Raise the error for one cell: ``file: row N, column 'c': expected ..., got '...'``."""
+        raise InputError(self.source, f"row {int(row) + 1}, column '{column}'", expected,
+                         self.cell(int(row), column))
+
+    def check(self, bad: np.ndarray, column: str, expected: str | Callable[[int], str]) -> None:
+        """Raise for the first row where ``bad`` holds (``expected`` may depend on the row)."""
+        if bad.any():
+            row = int(np.argmax(bad))
+            self.fail(row, column, expected(row) if callable(expected) else expected)
+
+
+# --- the readers -----------------------------------------------------------------------------
+
+ORDER_COLUMNS = (
+    Column("order_id", "int"),
+    Column("buyer_id", "int"),
+    Column("seller_id", "int"),
+    Column("item_id", "int"),
+    Column("platform", "enum", names=PLATFORM_NAMES, codes=(0, 1), dtype=np.int8),  # PLATFORM
+    Column("amount", "float", low=0.0, dtype=np.float64),
+    Column("created_at", "time"),
+    Column("success_at", "time", empty=NEVER),
+    Column("refund", "enum", empty=REFUND_NONE, names=REFUND_NAMES[1:], codes=(1, 2, 3),
+           dtype=np.int8),  # REV-ELIGIBLE
+    Column("removed_at", "time", empty=NEVER, optional=True),  # PEN-FAKE-ORDER
+)
+
+_RATINGS = {GOOD: "good", NEUTRAL: "neutral", BAD: "bad"}
+ACTION_COLUMNS = (
+    Column("order_id", "int"),
+    Column("author", "enum", names=AUTHOR_NAMES, codes=(0, 1), dtype=np.int8),
+    Column("action", "enum", names=ACTION_NAMES, codes=(0, 1, 2, 3), dtype=np.int8),
+    Column("at", "time"),
+    Column("rating", "enum", empty=NO_RATING, names=tuple(_RATINGS.values()),
+           codes=tuple(_RATINGS), dtype=np.int8),  # REV-VALUES
+) + tuple(Column(dim, "int", empty=0, low=1, high=5, dtype=np.int8, text="an integer from 1 to 5")
+        for dim in DSR_DIMENSIONS)  # DSR-DIMS
+
+ACCOUNT_COLUMNS = (
+    Column("account_id", "int"),
+    Column("created_at", "time"),
+)
+
+
+def read_orders(path: str | Path) -> Orders:
+    """Orders from a CSV or Parquet file; order ids must be unique."""
+    log = read_table(path, ORDER_COLUMNS)
+    _check_unique(log, "order_id", "an order id not used on an earlier row")
+    return Orders(**log.columns)
+
+
+def read_actions(path: str | Path, orders: Orders, orders_source: str = "the orders") -> Actions:
+    """Review actions from a CSV or Parquet file, checked against ``orders``.
+
+    Every action must name an order of ``orders``; ``rate`` and ``modify`` need a rating and the
+    other actions none; ``dsr`` needs the four scores (DSR-DIMS) and the other actions none.
+    """
+    log = read_table(path, ACTION_COLUMNS)
+    order_id, action = log["order_id"], log["action"]
+    log.check(~_is_member(order_id, orders.order_id), "order_id", f"an order id of {orders_source}")
+
+    def on_row(text: str) -> Callable[[int], str]:
+        return lambda row: f"{text} on a '{ACTION_NAMES[action[row]]}' row"
+
+    rated = action <= MODIFY  # RATE or MODIFY
+    has_rating = log["rating"] != NO_RATING
+    log.check(rated & ~has_rating, "rating", on_row("one of good, neutral, bad"))
+    log.check(~rated & has_rating, "rating", on_row("empty"))
+    is_dsr = action == DSR
+    for dim in DSR_DIMENSIONS:
+        scored = log[dim] != 0
+        log.check(is_dsr & ~scored, dim, on_row("an integer from 1 to 5"))
+        log.check(~is_dsr & scored, dim, on_row("empty"))
+    return Actions(**log.columns)
+
+
+def read_accounts(path: str | Path) -> Accounts:
+    """Account opening times (for the reviewer-age knob); account ids must be unique."""
+    log = read_table(path, ACCOUNT_COLUMNS)
+    _check_unique(log, "account_id", "an account id not used on an earlier row")
+    return Accounts(**log.columns)
+
+
+def read_table(path: str | Path, columns: Sequence[Column]) -> LogTable:
+    """Read ``columns`` of a CSV or Parquet file into numpy arrays, or raise ``InputError``."""
+    source = str(path)
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    kind = {"csv": "CSV", "parquet": "Parquet"}.get(fmt)
+    if fmt is None:
+        raise InputError(source, "", "a .csv or .parquet file")
+    if not path.is_file():
+        raise InputError(source, "", "an existing file")
+    try:
+        present = _csv_header(path, source) if fmt == "csv" else pq.read_schema(path).names
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(source, "", f"a readable {kind} file ({_first_line(exc)})") from None
+    for column in columns:
+        if not column.optional and column.name not in present:
+            raise InputError(source, "header", f"a column '{column.name}'",
+                             ", ".join(map(str, present)))
+    wanted = [c.name for c in columns if c.name in present]
+    raw = _read_csv(path, source, wanted) if fmt == "csv" else _read_parquet(path, source, wanted)
+    log = LogTable(source, raw, raw.num_rows)
+    for column in columns:
+        if column.name in present:
+            log.columns[column.name] = _convert(log, column)
+        else:
+            log.columns[column.name] = np.full(log.n, column.empty, dtype=column.dtype)
+    return log
+
+
+# --- file formats ----------------------------------------------------------------------------
+
+def _csv_header(path: Path, source: str) -> list[str]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), None)
+    if not header:
+        raise InputError(source, "line 1", "a header line naming the columns", "")
+    return [name.strip() for name in header]
+
+
+def _read_csv(path: Path, source: str, wanted: list[str]) -> pa.Table:
+    convert = pcsv.ConvertOptions(column_types={name: pa.string() for name in wanted},
+                                  include_columns=wanted, null_values=[""],
+                                  strings_can_be_null=True, quoted_strings_can_be_null=True)
+    try:
+        return pcsv.read_csv(path, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        # Read again, single-threaded, to learn the line of a malformed row (error path only).
+        invalid: list = []
+
+        def handler(row):
+            invalid.append(row)
+            return "error"
+
+        try:
+            pcsv.read_csv(path, read_options=pcsv.ReadOptions(use_threads=False),
+                          parse_options=pcsv.ParseOptions(invalid_row_handler=handler),
+                          convert_options=convert)
+        except pa.ArrowInvalid:
+            pass
+        if invalid and invalid[0].number is not None:
+            row = invalid[0]
+            raise InputError(source, f"row {row.number - 1}",
+                             f"{row.expected_columns} comma-separated fields like the header, "
+                             f"not {row.actual_columns}") from None
+        raise InputError(source, "", f"a well-formed CSV file ({_first_line(exc)})") from None
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(source, "", f"a readable CSV file ({_first_line(exc)})") from None
+
+
+def _read_parquet(path: Path, source: str, wanted: list[str]) -> pa.Table:
+    try:
+        return pq.read_table(path, columns=wanted)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(source, "", f"a readable Parquet file ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# --- column conversion -----------------------------------------------------------------------
+#
+# Converters return ``(values, valid)``: a numpy array (anything where a cell is empty) and the
+# mask of non-empty cells, or ``None`` when no cell is empty. Fixed-width columns are read straight
+# from their Arrow buffers (zero-copy), so Parquet's native columns cost almost nothing.
+
+def _convert(log: LogTable, column: Column) -> np.ndarray:
+    """One raw column to its numpy array; raises at the first bad cell."""
+    arr = log.raw.column(column.name)
+    arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if pa.types.is_null(arr.type):  # a column with no value at all
+        values, valid = np.zeros(len(arr), np.int64), np.zeros(len(arr), dtype=bool)
+    else:
+        if pa.types.is_dictionary(arr.type) and column.kind != "enum":
+            arr = arr.dictionary_decode()
+        if pa.types.is_large_string(arr.type):
+            arr = arr.cast(pa.string())
+        is_text = pa.types.is_string(arr.type)
+        if column.kind == "enum":
+            values, valid = _enum_codes(log, column, arr)
+        elif column.kind == "time":
+            values, valid = _times(log, column, arr, is_text)
+        else:
+            values, valid = _numbers(log, column, arr, is_text)
+    if valid is not None:
+        if column.empty is None:
+            log.check(~valid, column.name, column.expected())
+        else:
+            values = np.where(valid, values, column.empty)
+    return values.astype(column.dtype, copy=False)
+
+
+def _type_error(log: LogTable, column: Column, arr: pa.Array) -> NoReturn:
+    raise InputError(log.source, f"column '{column.name}'",
+                     f"{column.expected()} (a column of text or of that type)", str(arr.type))
+
+
+def _validity(arr: pa.Array) -> np.ndarray | None:
+    """Mask of the non-null cells, from the validity bitmap; None if there are no nulls."""
+    if arr.null_count == 0:
+        return None
+    bitmap = arr.buffers()[0]
+    if bitmap is None:
+        return np.zeros(len(arr), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(bitmap, np.uint8), count=arr.offset + len(arr), bitorder="little")
+    return bits[arr.offset:].view(bool)
+
+
+def _buffer_values(arr: pa.Array, dtype) -> np.ndarray:
+    """The values buffer of a fixed-width array as numpy, zero-copy (anything at null cells)."""
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=arr.offset + len(arr))[arr.offset:]
+
+
+def _and(bad: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
+    return bad if valid is None else bad & valid
+
+
+def _blank_to_null(arr: pa.Array) -> pa.Array:
+    """Text with surrounding spaces trimmed and blank cells made empty (the slow path only)."""
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+
+def _first_failure(arr: pa.Array, convert: Callable[[pa.Array], object]) -> int:
+    """Index of the first element that ``convert`` rejects, given that it rejects ``arr``.
+
+    Bisection over slices: the failing half is searched, about one extra pass over the data.
+    """
+    lo, hi = 0, len(arr)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            convert(arr.slice(lo, mid - lo))
+        except _CONVERT_ERRORS:
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
+def _parse_text(log: LogTable, column: Column, arr: pa.Array, target: pa.DataType) -> pa.Array:
+    """Text cells cast to ``target``; blank cells are empty; raises at the first bad cell."""
+    def cast(a: pa.Array) -> pa.Array:
+        return pc.cast(a, target)
+
+    try:
+        return cast(arr)
+    except _CONVERT_ERRORS:
+        pass
+    arr = _blank_to_null(arr)  # " 12", "" (Parquet text): trimmed, then retried
+    try:
+        return cast(arr)
+    except _CONVERT_ERRORS:
+        log.fail(_first_failure(arr, cast), column.name, column.expected())
+
+
+def _numbers(log: LogTable, column: Column, arr: pa.Array, is_text: bool):
+    """An ``int`` or ``float`` column."""
+    if is_text:
+        arr = _parse_text(log, column, arr, pa.int64() if column.kind == "int" else pa.float64())
+    typ = arr.type
+    if not (pa.types.is_integer(typ) or pa.types.is_floating(typ)):
+        _type_error(log, column, arr)
+    values = _buffer_values(arr, np.dtype(typ.to_pandas_dtype()))
+    valid = _validity(arr)
+    if values.dtype.kind == "f":
+        finite = np.isfinite(values)
+        if column.kind == "int":  # a float column of whole numbers (e.g. written by pandas)
+            finite &= values == np.trunc(np.where(finite, values, 0))
+        log.check(_and(~finite, valid), column.name, column.expected())
+    if column.kind == "float" or values.dtype == np.uint64:
+        values = values.astype(np.float64 if column.kind == "float" else np.int64, copy=False)
+    if column.low is not None:
+        log.check(_and(values < column.low, valid), column.name, column.expected())
+    if column.high is not None:
+        log.check(_and(values > column.high, valid), column.name, column.expected())
+    return values, valid
+
+
+def _enum_codes(log: LogTable, column: Column, arr: pa.Array):
+    """An ``enum`` column: names looked up in the column's value set, mapped to codes."""
+    names = pa.array(column.names, pa.string())
+    if pa.types.is_dictionary(arr.type):
+        # Look up the few distinct names once, then map each row through its dictionary index.
+        found = pc.index_in(arr.dictionary.cast(pa.string()), value_set=names)
+        lookup = np.append(found.fill_null(-1).to_numpy(zero_copy_only=False), -1).astype(np.int64)
+        indices = arr.indices
+        raw = _buffer_values(indices, np.dtype(indices.type.to_pandas_dtype()))
+        present = _validity(indices)
+        if present is not None:  # null cells may hold any index: send them to the -1 entry
+            raw = np.where(present, raw, len(lookup) - 1)
+        index = lookup[raw]
+    elif pa.types.is_string(arr.type):
+        found = pc.index_in(arr, value_set=names)
+        index = _buffer_values(found, np.int32)
+        if found.null_count:  # empty cells and unknown names
+            index = np.where(_validity(found), index, -1)
+        present = _validity(arr)
+    else:
+        _type_error(log, column, arr)
+    known = index >= 0
+    if not known.all():
+        unknown = _and(~known, present)
+        if unknown.any():
+            # Blank text ('' in Parquet, '  ' in CSV) is an empty cell, not an unknown value.
+            text = arr.dictionary_decode() if pa.types.is_dictionary(arr.type) else arr
+            blank = pc.equal(pc.utf8_trim_whitespace(text.cast(pa.string())), "")
+            unknown &= ~blank.fill_null(False).to_numpy(zero_copy_only=False)
+            log.check(unknown, column.name, column.expected())
+    lookup = np.asarray(column.codes + (0,), dtype=column.dtype)  # index -1 (empty) -> the last entry
+    return lookup[index], (None if known.all() else known)
+
+
+def _times(log: LogTable, column: Column, arr: pa.Array, is_text: bool):
+    """A ``time`` column: int64 seconds since the epoch (UTC)."""
+    typ = arr.type
+    if pa.types.is_timestamp(typ):
+        seconds = _buffer_values(arr, np.int64) // _UNIT_PER_SECOND[typ.unit]
+        if typ.tz is None:  # TIME-ZONE: naive native timestamps are UTC+8 wall time
+            seconds -= PLATFORM_UTC_OFFSET
+        return seconds, _validity(arr)
+    if pa.types.is_date32(typ):
+        days = _buffer_values(arr, np.int32).astype(np.int64)
+        return days * 86_400 - PLATFORM_UTC_OFFSET, _validity(arr)
+    if pa.types.is_date64(typ):
+        return _buffer_values(arr, np.int64) // 1000 - PLATFORM_UTC_OFFSET, _validity(arr)
+    if not is_text:
+        _type_error(log, column, arr)
+    try:
+        return parse_timestamps(arr)
+    except _BadTimestamp as bad:
+        log.fail(bad.row, column.name, column.expected())
+
+
+class _BadTimestamp(Exception):
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
+
+
+def _cast_naive(arr: pa.Array) -> np.ndarray:
+    """ISO strings without offset (UTC+8 wall time) to UTC seconds (TIME-ZONE)."""
+    ns = pc.cast(arr, pa.timestamp("ns"))
+    return _buffer_values(ns, np.int64) // 1_000_000_000 - PLATFORM_UTC_OFFSET
+
+
+def _cast_aware(arr: pa.Array) -> np.ndarray:
+    """ISO strings with an offset to UTC seconds."""
+    return _buffer_values(pc.cast(arr, pa.timestamp("ns", tz="UTC")), np.int64) // 1_000_000_000
+
+
+def parse_timestamps(arr: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
+    """ISO 8601 strings to (int64 UTC seconds, mask of non-empty cells or None), vectorised.
+
+    Raises ``_BadTimestamp(row)`` for the first unparseable cell. Fast paths: every cell without an
+    offset, or every cell with one; a mixed column is split by a regular expression.
+    """
+    if arr.null_count == len(arr):
+        return np.zeros(len(arr), np.int64), np.zeros(len(arr), dtype=bool)
+    for cast in (_cast_naive, _cast_aware):
+        try:
+            return cast(arr), _validity(arr)
+        except _CONVERT_ERRORS:
+            pass
+    arr = _blank_to_null(arr)
+    valid = _validity(arr)
+    aware = pc.match_substring_regex(arr, _OFFSET_RE).fill_null(False).to_numpy(zero_copy_only=False)
+    seconds = np.zeros(len(arr), np.int64)
+    first_bad = []
+    for mask, cast in ((_and(~aware, valid), _cast_naive), (aware, _cast_aware)):
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            continue
+        part = arr.take(pa.array(rows))
+        try:
+            seconds[rows] = cast(part)
+        except _CONVERT_ERRORS:
+            first_bad.append(int(rows[_first_failure(part, cast)]))
+    if first_bad:
+        raise _BadTimestamp(min(first_bad))
+    return seconds, valid
+
+
+def parse_time_option(text: str | int | None, option: str = "--as-of") -> int | None:
+    """A single timestamp given on the command line, read like the log's timestamps."""
+    if text is None or isinstance(text, (int, np.integer)):
+        return None if text is None else int(text)
+    try:
+        seconds, valid = parse_timestamps(pa.array([str(text)], pa.string()))
+    except _BadTimestamp:
+        valid = np.array([False])
+    if valid is not None and not valid[0]:
+        raise InputError(option, "", TIMESTAMP_EXPECTED, str(text))
+    return int(seconds[0])
+
+
+# --- table-level checks ----------------------------------------------------------------------
+
+def _check_unique(log: LogTable, column: str, expected: str) -> None:
+    """Ids are keys: the first row that repeats an id of an earlier row is an error."""
+    ids = log[column]
+    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):  # fast path: strictly increasing
+        return
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo <= 4 * len(ids) + 1024:  # dense ids: count them, no sort
+        if int(np.bincount(ids - lo).max()) < 2:
+            return
+    order = np.argsort(ids, kind="stable")
+    ranked = ids[order]
+    repeat = ranked[1:] == ranked[:-1]
+    if repeat.any():
+        row = int(order[1:][repeat].min())  # a later occurrence, the earliest such row
+        first = int(np.flatnonzero(ids == ids[row])[0])
+        log.fail(row, column, f"{expected} (row {first + 1} has it)")
+
+
+def _is_member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which ``values`` occur in ``keys``. Dense keys: a lookup table; sparse: sorted search."""
+    if len(values) == 0:
+        return np.ones(0, dtype=bool)
+    if len(keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    lo, hi = int(keys.min()), int(keys.max())
+    if hi - lo <= 4 * len(keys) + 1024:
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[keys - lo] = True
+        member = (values >= lo) & (values <= hi)
+        member[member] = present[values[member] - lo]
+        return member
+    # Sparse ids: search the sorted values in the sorted keys (cache-friendly, unlike searching
+    # unsorted values); the per-row mask is only needed when some value is missing.
+    keys = np.sort(keys)
+    ranked = np.sort(values)
+    pos = np.searchsorted(keys, ranked).clip(max=len(keys) - 1)
+    if bool(np.all(keys[pos] == ranked)):
+        return np.ones(len(values), dtype=bool)
+    return np.isin(values, keys)

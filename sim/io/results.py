@@ -1,0 +1,200 @@
+"""Writing a scoring result: sellers, buyers and reviews as CSV or Parquet, plus a manifest.
+
+Tables are built straight from the numpy columns of ``ScoreResult``: code columns become
+dictionary arrays over their names, NaN becomes an empty cell, ``NEVER`` an empty time. CSV and
+Parquet hold the same columns; in Parquet ``effective_at`` is a ``timestamp[s, tz=+08:00]`` column,
+in CSV an ISO 8601 string with ``+08:00``. See docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from sim.reputation.log import (
+    AUTHOR_NAMES, KIND_NAMES, NO_RATING, ORIGIN_NAMES, RATING_NAMES, STATUS_NAMES, BuyerScores,
+    ReviewRows, ScoreResult, SellerScores,
+)
+from sim.timeutil import DAY, NEVER, PLATFORM_UTC_OFFSET, format_timestamp, format_timestamps
+
+FORMATS = ("csv", "parquet")
+TIME_TYPE = pa.timestamp("s", tz="+08:00")  # TIME-ZONE: shown in platform-local time
+_RATING_ORDER = ("good", "neutral", "bad")
+
+
+def write_result(result: ScoreResult, directory: str | Path, fmt: str = "csv", rules=None) -> list[Path]:
+    """Write ``sellers``, ``buyers`` and ``reviews`` (and ``manifest.json``) into ``directory``.
+
+    ``rules`` decides whether credit and points are whole numbers (``rules.integral``); without it
+    they are written as floats. Returns the paths written.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
+    integral = bool(rules is not None and rules.integral)
+    directory = Path(directory)
+    tables = {
+        "sellers": sellers_table(result.sellers, integral),
+        "buyers": buyers_table(result.buyers, integral),
+        "reviews": reviews_table(result.reviews, integral, fmt),
+    }
+    written = []
+    for name, table in tables.items():
+        path = directory / f"{name}.{fmt}"
+        if fmt == "parquet":
+            pq.write_table(table, path)
+        else:
+            write_csv(table, path)
+        written.append(path)
+    manifest = {
+        "as_of": int(result.as_of),
+        "as_of_local": format_timestamp(result.as_of) if result.as_of < NEVER else None,
+        "rules": rules.to_dict() if rules is not None else None,
+        "format": fmt,
+        "rows": {name: table.num_rows for name, table in tables.items()},
+    }
+    try:
+        from sim import __version__
+        manifest["version"] = __version__
+    except ImportError:  # pragma: no cover
+        pass
+    path = directory / "manifest.json"
+    path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+def write_csv(table: pa.Table, path: str | Path) -> None:
+    """CSV with a plain header line, no quoting (no value of ours holds a comma or a quote), and
+    empty cells for nulls."""
+    with pa.OSFile(str(path), "wb") as sink:
+        sink.write((",".join(table.column_names) + "\n").encode())
+        pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none"))
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+def _credit(values: np.ndarray, integral: bool) -> pa.Array:
+    values = np.asarray(values, dtype=np.float64)
+    if integral:
+        return pa.array(np.rint(values).astype(np.int64))
+    return pa.array(values)
+
+
+def _nullable(values: np.ndarray) -> pa.Array:
+    """Floats with NaN as an empty cell."""
+    return pa.array(np.asarray(values, dtype=np.float64), from_pandas=True)
+
+
+def _codes(indices: np.ndarray, names, mask: np.ndarray | None = None) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(np.asarray(indices, dtype=np.int8),
+                                          pa.array(list(names), pa.string()), mask=mask)
+
+
+def sellers_table(sellers: SellerScores, integral: bool) -> pa.Table:
+    return pa.table({
+        "seller_id": pa.array(sellers.seller_id, pa.int64()),
+        "credit": _credit(sellers.credit, integral),
+        "level": pa.array(sellers.level, pa.int64()),
+        "good": pa.array(sellers.good, pa.int64()),
+        "neutral": pa.array(sellers.neutral, pa.int64()),
+        "bad": pa.array(sellers.bad, pa.int64()),
+        "positive_rate": _nullable(sellers.positive_rate),
+        "dsr_described": _nullable(sellers.dsr_described),
+        "dsr_service": _nullable(sellers.dsr_service),
+        "dsr_shipping": _nullable(sellers.dsr_shipping),
+        "dsr_logistics": _nullable(sellers.dsr_logistics),
+    })
+
+
+def buyers_table(buyers: BuyerScores, integral: bool) -> pa.Table:
+    return pa.table({
+        "buyer_id": pa.array(buyers.buyer_id, pa.int64()),
+        "credit": _credit(buyers.credit, integral),
+        "level": pa.array(buyers.level, pa.int64()),
+        "good": pa.array(buyers.good, pa.int64()),
+        "neutral": pa.array(buyers.neutral, pa.int64()),
+        "bad": pa.array(buyers.bad, pa.int64()),
+    })
+
+
+def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> pa.Table:
+    rating = np.asarray(reviews.rating, dtype=np.int64)
+    no_rating = rating == NO_RATING
+    lookup = np.zeros(256, dtype=np.int8)  # rating code (+128) -> index in _RATING_ORDER
+    for index, name in enumerate(_RATING_ORDER):
+        code = next(c for c, n in RATING_NAMES.items() if n == name)
+        lookup[code + 128] = index
+    effective_at = np.asarray(reviews.effective_at, dtype=np.int64)
+    never = effective_at >= NEVER
+    if fmt == "parquet":
+        effective = pa.array(np.where(never, 0, effective_at), TIME_TYPE, mask=never)
+    else:
+        effective = iso_strings(effective_at)
+    points = np.asarray(reviews.points, dtype=np.float64)
+    return pa.table({
+        "order_id": pa.array(reviews.order_id, pa.int64()),
+        "author": _codes(reviews.author, AUTHOR_NAMES),
+        "kind": _codes(reviews.kind, KIND_NAMES),
+        "origin": _codes(reviews.origin, ORIGIN_NAMES),
+        "rating": _codes(lookup[rating + 128], _RATING_ORDER, mask=no_rating),
+        "effective_at": effective,
+        "status": _codes(reviews.status, STATUS_NAMES),
+        "points": pa.array(np.rint(points).astype(np.int64)) if integral else pa.array(points),
+    })
+
+
+# --- fast ISO 8601 text ----------------------------------------------------------------------
+
+_TEMPLATE = np.frombuffer(b"0000-00-00T00:00:00+08:00", dtype=np.uint8)
+_MIN_LOCAL = -62_135_596_800  # 0001-01-01T00:00:00 as seconds since the epoch
+_MAX_LOCAL = 253_402_300_799  # 9999-12-31T23:59:59
+
+
+def iso_strings(t: np.ndarray) -> pa.Array:
+    """Seconds to ``YYYY-MM-DDTHH:MM:SS+08:00`` strings in platform-local time; ``NEVER`` is empty.
+
+    The same text as ``sim.timeutil.format_timestamps``, built as fixed-width bytes with numpy
+    (pyarrow's strftime is far slower at tens of millions of rows).
+    """
+    t = np.asarray(t, dtype=np.int64)
+    n = len(t)
+    known = t < NEVER
+    local = np.where(known, t, 0) + PLATFORM_UTC_OFFSET
+    if n and (local.min() < _MIN_LOCAL or local.max() > _MAX_LOCAL):
+        text = format_timestamps(t)  # outside years 1-9999: the slow, general formatter
+        return pa.array(np.where(known, text, None).tolist(), pa.string())
+    day = local // DAY
+    second = local - day * DAY
+    date = day.astype("datetime64[D]")
+    month_start = date.astype("datetime64[M]")
+    year_start = date.astype("datetime64[Y]")
+    year = year_start.astype(np.int64) + 1970
+    month = month_start.astype(np.int64) - (year - 1970) * 12 + 1
+    dom = (date - month_start.astype("datetime64[D]")).astype(np.int64) + 1
+    width = len(_TEMPLATE)
+    out = np.empty((n, width), dtype=np.uint8)
+    out[:] = _TEMPLATE
+    zero = ord("0")
+
+    def put(col: int, digits: int, value: np.ndarray) -> None:
+        for k in range(digits - 1, -1, -1):
+            out[:, col + k] = zero + value % 10
+            value = value // 10
+
+    put(0, 4, year)
+    put(5, 2, month)
+    put(8, 2, dom)
+    put(11, 2, second // 3600)
+    put(14, 2, second // 60 % 60)
+    put(17, 2, second % 60)
+    offsets_type = np.int32 if width * n < 2**31 else np.int64
+    offsets = np.arange(0, width * (n + 1), width, dtype=offsets_type)
+    validity = None if known.all() else pa.py_buffer(np.packbits(known, bitorder="little"))
+    string_type = pa.string() if offsets_type is np.int32 else pa.large_string()
+    return pa.Array.from_buffers(string_type, n, [validity, pa.py_buffer(offsets), pa.py_buffer(out)],
+                                 null_count=int(n - known.sum()))
