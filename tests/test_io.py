@@ -405,3 +405,10 @@ def test_iso_strings_match_format_timestamps():
     fast = iso_strings(t).to_pylist()
     assert [x or "" for x in fast] == format_timestamps(t).tolist()
     assert iso_strings(np.array([-10**12, NEVER])).to_pylist()[1] is None  # the slow fallback
+
+
+def test_spaces_around_csv_cells_are_ignored(tmp_path):
+    lines = ORDERS_CSV.read_text().splitlines()
+    spaced = [lines[0]] + [", ".join(line.split(",")) for line in lines[1:]]
+    (tmp_path / "spaced.csv").write_text("\n".join(spaced) + "\n")
+    same_columns(read_orders(ORDERS_CSV), read_orders(tmp_path / "spaced.csv"))

@@ -222,7 +222,7 @@ def _csv_header(path: Path, source: str) -> list[str]:
         header = next(csv.reader(handle), None)
     if not header:
         raise InputError(source, "line 1", "a header line naming the columns", "")
-    return [name.strip() for name in header]
+    return header
 
 
 def _read_csv(path: Path, source: str, wanted: list[str]) -> pa.Table:
@@ -411,11 +411,15 @@ def _enum_codes(log: LogTable, column: Column, arr: pa.Array):
     if not known.all():
         unknown = _and(~known, present)
         if unknown.any():
-            # Blank text ('' in Parquet, '  ' in CSV) is an empty cell, not an unknown value.
+            # Slow path: surrounding spaces are ignored, and blank text ('' in Parquet, '  ' in
+            # CSV) is an empty cell, not an unknown value.
             text = arr.dictionary_decode() if pa.types.is_dictionary(arr.type) else arr
-            blank = pc.equal(pc.utf8_trim_whitespace(text.cast(pa.string())), "")
-            unknown &= ~blank.fill_null(False).to_numpy(zero_copy_only=False)
-            log.check(unknown, column.name, column.expected())
+            trimmed = pc.utf8_trim_whitespace(text.cast(pa.string()))
+            again = pc.index_in(trimmed, value_set=names).fill_null(-1).to_numpy(zero_copy_only=False)
+            index = np.where(unknown, again, index)
+            known = index >= 0
+            blank = pc.equal(trimmed, "").fill_null(False).to_numpy(zero_copy_only=False)
+            log.check(_and(~known & ~blank, present), column.name, column.expected())
     lookup = np.asarray(column.codes + (0,), dtype=column.dtype)  # index -1 (empty) -> the last entry
     return lookup[index], (None if known.all() else known)
 
