@@ -198,9 +198,21 @@ class OrderBook:
         return rows
 
     def _select(self, rows, at, ok: np.ndarray):
+        """The rows (and times) where ``ok`` holds, each row once (its first, earliest entry)."""
         rows = np.asarray(rows, np.int64)
         at = np.broadcast_to(np.asarray(at, np.int64), rows.shape)
+        ok = self._once(rows, np.asarray(ok, bool))
         return rows[ok], at[ok]
+
+    @staticmethod
+    def _once(rows: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        """``ok`` restricted to the first entry of each row (a row listed twice applies once)."""
+        if rows.size > 1:
+            _, first = np.unique(rows, return_index=True)
+            once = np.zeros(rows.size, bool)
+            once[first] = True
+            return ok & once
+        return ok
 
     def scoring_orders(self) -> L.Orders:
         """The order table as the scoring core's ``Orders`` (views, no copy)."""
@@ -233,7 +245,7 @@ class OrderBook:
         """The seller changes the price before payment; TX-UNPAID-CLOSE restarts from ``at``."""
         o = self.orders
         rows = np.asarray(rows, np.int64)
-        ok = o["state"][rows] == PLACED
+        ok = self._once(rows, o["state"][rows] == PLACED)
         amount = np.broadcast_to(np.asarray(amount, np.float64), rows.shape)[ok]
         rows, at = self._select(rows, at, ok)
         o["amount"][rows] = amount
@@ -289,7 +301,7 @@ class OrderBook:
         o = self.orders
         rows = np.asarray(rows, np.int64)
         how = np.broadcast_to(np.asarray(how, np.int8), rows.shape)
-        ok = o["state"][rows] == SHIPPED
+        ok = self._once(rows, o["state"][rows] == SHIPPED)
         how = how[ok]
         rows, at = self._select(rows, at, ok)
         o["state"][rows] = SUCCESS
@@ -306,7 +318,7 @@ class OrderBook:
         o = self.orders
         rows = np.asarray(rows, np.int64)
         code = np.broadcast_to(np.asarray(code, np.int8), rows.shape)
-        ok = np.isin(o["state"][rows], (PAID, SHIPPED))
+        ok = self._once(rows, np.isin(o["state"][rows], (PAID, SHIPPED)))
         code = code[ok]
         rows, at = self._select(rows, at, ok)
         back = o["amount"][rows] - o["refunded_amount"][rows]
@@ -325,7 +337,7 @@ class OrderBook:
         o = self.orders
         rows = np.asarray(rows, np.int64)
         share = np.broadcast_to(np.asarray(share, np.float64), rows.shape)
-        ok = np.isin(o["state"][rows], (PAID, SHIPPED)) & (o["refund"][rows] == L.REFUND_NONE)
+        ok = self._once(rows, np.isin(o["state"][rows], (PAID, SHIPPED)) & (o["refund"][rows] == L.REFUND_NONE))
         share = share[ok]
         rows, at = self._select(rows, at, ok)
         back = o["amount"][rows] * share

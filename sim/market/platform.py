@@ -94,6 +94,7 @@ class Platform:
         rng = w.rng["platform"]
         self.growth = rng.exponential(w.scenario.buyers.growth_mean, B) if w.scenario.buyers.growth_mean > 0 \
             else np.zeros(B)
+        self.growth_start = self.growth.copy()
         self.growth_earned = np.zeros(B)
         self.vip_days = np.zeros(3, np.int64)
         # interventions and timer counts, for the summary

@@ -56,6 +56,9 @@ class Reviewers:
         mean = np.rint(w.buyers.arch_param("review_delay_days", arch) * DAY)
         delay = mean.astype(np.int64) if w.deterministic else \
             np.rint(rng.exponential(np.maximum(mean, 1.0))).astype(np.int64)
+        s = o["satisfaction"][rows]
+        upset = ~(s >= 0)  # disappointed, or nothing arrived (NaN)
+        p = np.where(upset, p * (1 - w.buyers.arch_param("disappointed_silence", arch)), p)
         reviews = (rng.random(n) < p) & (delay <= window)
         self.cal.push(rows[reviews], at[reviews] + delay[reviews], BUYER_REVIEW)
         taobao = o["platform"][rows] == L.TAOBAO

@@ -105,7 +105,7 @@ class Archetype:
     bargain_prob: float = knob(0.0, "probability of haggling the price before paying (restarts TX-UNPAID-CLOSE)",
                                **PROB)
     bargain_discount: float = knob(0.05, "price cut obtained by haggling", **PROB)
-    expectation: float = knob(0.55, "quality the buyer expects from an honest description", **PROB)
+    expectation: float = knob(0.5, "quality the buyer expects from an honest description", **PROB)
     signal_trust: float = knob(1.0, "weight on reputation signals, relative to the search defaults", **NONNEG)
     confirm_early_prob: float = knob(0.6, "probability a satisfied buyer confirms receipt before the timer",
                                      **PROB)
@@ -119,7 +119,9 @@ class Archetype:
     review_delay_days: float = knob(2.0, "mean delay from success to the review", **NONNEG)
     dsr_prob: float = knob(0.9, "probability of giving the four DSRs when reviewing", **PROB)
     bad_prob: float = knob(0.5, "probability a disappointed reviewer rates bad (else neutral)", **PROB)
-    mild_good_prob: float = knob(0.85, "probability a mildly disappointed reviewer still rates good", **PROB)
+    disappointed_silence: float = knob(0.4, "a disappointed buyer stays silent rather than review (fear of "
+                                       "retaliation, Dellarocas and Wood)", **PROB)
+    mild_good_prob: float = knob(0.93, "probability a mildly disappointed reviewer still rates good", **PROB)
     change_accept_prob: float = knob(0.5, "probability of agreeing when a seller asks to change a review",
                                      **PROB)
     repeat_prob: float = knob(0.2, "probability of returning to the last satisfying seller", **PROB)
@@ -146,12 +148,12 @@ class Archetypes:
         share=0.05, pay_prob=0.15, chat_prob=0.3, review_prob=0.5),
         metadata={"doc": "orders and often does not pay"})
     perfectionist: Archetype = field(default_factory=_arch(
-        share=0.12, expectation=0.68, chat_prob=0.5, after_sales_prob=0.8, partial_prob=0.4,
-        escalate_prob=0.5, review_prob=0.8, bad_prob=0.5, mild_good_prob=0.6, confirm_early_prob=0.3,
+        share=0.12, expectation=0.62, chat_prob=0.5, after_sales_prob=0.8, partial_prob=0.4,
+        escalate_prob=0.5, review_prob=0.8, bad_prob=0.5, mild_good_prob=0.8, disappointed_silence=0.2, confirm_early_prob=0.3,
         change_accept_prob=0.3), metadata={"doc": "fault-finder"})
     vindictive: Archetype = field(default_factory=_arch(
-        share=0.03, expectation=0.6, after_sales_prob=0.6, escalate_prob=0.7, review_prob=0.85, bad_prob=0.95,
-        mild_good_prob=0.3, change_accept_prob=0.1, anger_acknowledged_calm=0.9),
+        share=0.03, expectation=0.55, after_sales_prob=0.6, escalate_prob=0.7, review_prob=0.85, bad_prob=0.95,
+        mild_good_prob=0.6, disappointed_silence=0.0, change_accept_prob=0.1, anger_acknowledged_calm=0.9),
         metadata={"doc": "retaliates with bad"})
 
 

@@ -1,0 +1,246 @@
+"""What a run leaves behind: the logs in the input schema of ``repsim score``, the daily seller panel,
+and the market metrics of BEHAVIOUR.md.
+
+- ``orders_table``: ``order_id, buyer_id, seller_id, item_id, platform, amount, created_at, success_at,
+  refund, removed_at`` exactly as ``sim.io.logfiles`` reads them (platform and refund as strings, refund
+  null for none, times as ``timestamp[s, tz=+08:00]`` with nulls for empty), then simulation-only
+  columns (state, archetype, true quality, courier outcome, delivery kind, ...).
+- ``reviews_table``: ``order_id, author, action, at, rating, described, service, shipping, logistics``
+  (rating null on DSR rows, the four scores null on credit rows), then ``actor``, ``seller_answer`` and
+  ``cashback``.
+- ``sellers_daily_table``: one row per seller per day, the scorer's view at the day's end.
+- ``summary``: the market metrics (no attackers needed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sim.market import orders as O
+from sim.market.buyers import CHAT_NAMES
+from sim.reputation import log as L
+from sim.scenario.schema import ARCHETYPES
+from sim.timeutil import DAY, NEVER, days as to_seconds
+
+TS = pa.timestamp("s", tz="+08:00")
+
+
+def _ts(values: np.ndarray) -> pa.Array:
+    values = np.asarray(values, np.int64)
+    return pa.array(values, type=pa.int64(), mask=values >= NEVER).cast(TS)
+
+
+def _names(codes: np.ndarray, names: tuple | list, null_code: int | None = None) -> pa.Array:
+    codes = np.asarray(codes, np.int64)
+    table = np.array(list(names), dtype=object)
+    out = table[np.clip(codes, 0, len(names) - 1)]
+    mask = None if null_code is None else codes == null_code
+    return pa.array(out, type=pa.string(), mask=mask)
+
+
+def orders_table(world) -> pa.Table:
+    o = world.book.orders
+    n = o.n
+    courier_names = [c.name for c in world.scenario.courier_list]
+    courier = o["courier"]
+    arch = o["archetype"].astype(np.int64)
+    sat = o["satisfaction"].astype(np.float64)
+    return pa.table({
+        "order_id": pa.array(np.arange(n, dtype=np.int64)),
+        "buyer_id": pa.array(o["buyer_id"]),
+        "seller_id": pa.array(o["seller_id"]),
+        "item_id": pa.array(o["item_id"]),
+        "platform": _names(o["platform"], L.PLATFORM_NAMES),
+        "amount": pa.array(o["amount"]),
+        "created_at": _ts(o["created_at"]),
+        "success_at": _ts(o["success_at"]),
+        "refund": _names(o["refund"], L.REFUND_NAMES, null_code=L.REFUND_NONE),
+        "removed_at": _ts(o["removed_at"]),
+        # simulation-only
+        "state": _names(o["state"], O.STATE_NAMES),
+        "actor": pa.array(o["actor"]),
+        "archetype": pa.array(np.array(list(ARCHETYPES), dtype=object)[np.clip(arch, 0, None)], type=pa.string(),
+                              mask=arch < 0),
+        "true_quality": pa.array(o["quality"].astype(np.float64), mask=np.isnan(o["quality"])),
+        "expectation": pa.array(o["expectation"].astype(np.float64), mask=np.isnan(o["expectation"])),
+        "satisfaction": pa.array(sat, mask=np.isnan(sat)),
+        "category": pa.array(o["category"]),
+        "delivery_kind": _names(o["kind"], O.KIND_NAMES),
+        "courier": pa.array(np.array(courier_names + [None], dtype=object)[np.where(courier < 0, -1, courier)],
+                            type=pa.string()),
+        "courier_outcome": _names(o["courier_outcome"], O.COURIER_OUTCOMES, null_code=O.C_NONE),
+        "chat": _names(o["chat"], CHAT_NAMES, null_code=0),
+        "list_price": pa.array(o["list_price"]),
+        "refunded_amount": pa.array(o["refunded_amount"]),
+        "paid_at": _ts(o["paid_at"]),
+        "shipped_at": _ts(o["shipped_at"]),
+        "delivered_at": _ts(o["delivered_at"]),
+        "closed_at": _ts(o["closed_at"]),
+        "refund_at": _ts(o["refund_at"]),
+        "autoconfirm_at": _ts(o["autoconfirm_at"]),
+        "confirmed_by": _names(o["how"], O.HOW_NAMES, null_code=O.HOW_NONE),
+        "after_sales": _names(o["after_sales"], O.AFTER_SALES_NAMES, null_code=O.AS_NONE),
+        "extensions": pa.array(o["extensions"]),
+        "shipments": pa.array(o["shipments"]),
+        "cashback_seller": pa.array(o["cashback"]),
+    })
+
+
+def reviews_table(world) -> pa.Table:
+    a = world.book.actions
+    rating = a["rating"].astype(np.int64)
+    cols = {
+        "order_id": pa.array(a["order_id"]),
+        "author": _names(a["author"], L.AUTHOR_NAMES),
+        "action": _names(a["action"], L.ACTION_NAMES),
+        "at": _ts(a["at"]),
+        "rating": pa.array(np.array(["bad", "neutral", "good", None], dtype=object)[
+            np.where(rating == L.NO_RATING, 3, rating + 1)], type=pa.string()),
+    }
+    for dim in L.DSR_DIMENSIONS:
+        cols[dim] = pa.array(a[dim], mask=a[dim] == 0)
+    cols["actor"] = pa.array(a["actor"])
+    cols["seller_answer"] = _names(a["answer"], O.ANSWER_NAMES, null_code=O.ANSWER_NONE)
+    cols["cashback"] = pa.array(a["cashback"])
+    return pa.table(cols)
+
+
+def sellers_daily_table(world) -> pa.Table:
+    p = world.platform
+    D, S = p.rec["credit"].shape
+    day = np.repeat(np.arange(D, dtype=np.int64), S)
+    start_day = np.datetime64(world.scenario.run.start, "D")
+    cols = {
+        "date": pa.array((start_day + day.astype("timedelta64[D]")).astype("datetime64[D]")),
+        "seller_id": pa.array(np.tile(world.seller_ids, D)),
+        "platform": _names(np.tile(world.sellers.platform, D), L.PLATFORM_NAMES),
+        "true_quality": pa.array(np.tile(world.sellers.quality, D)),
+    }
+    for name, values in p.rec.items():
+        flat = values.reshape(-1)
+        mask = np.isnan(flat) if flat.dtype.kind == "f" else None
+        cols[name] = pa.array(flat, mask=mask)
+    return pa.table(cols)
+
+
+def _share(num: float, den: float) -> float | None:
+    return None if den == 0 else float(num) / float(den)
+
+
+def first_bad_effect(world) -> dict:
+    """Cabral-Hortacsu: aggregate weekly sales growth before and after a seller's first visible bad
+    review (the first day the scorer shows ``bad > 0``). Before: (W[-1] / W[-3]) ** 0.5 - 1 over the
+    weeks ending at that day; after: (W[+2] / W[-1]) ** 0.5 - 1, where W[+2] is the second week after.
+    Only sellers whose first bad falls at least 21 days after the start and 14 days before the end."""
+    p = world.platform
+    bad = p.rec["bad"]
+    paid = p.rec["paid"]
+    D = bad.shape[0]
+    has = bad > 0
+    first = np.where(has.any(axis=0), has.argmax(axis=0), -1)
+    sellers = np.flatnonzero((first >= 21) & (first + 14 < D))
+    w3 = w1 = a2 = 0
+    for s in sellers.tolist():
+        f = int(first[s])
+        w3 += int(paid[f - 20: f - 13, s].sum())
+        w1 += int(paid[f - 6: f + 1, s].sum())
+        a2 += int(paid[f + 8: f + 15, s].sum())
+    out = {"sellers": int(sellers.size), "week_minus3": w3, "week_minus1": w1, "week_plus2": a2,
+           "weekly_growth_before": None, "weekly_growth_after": None}
+    if w3 > 0 and w1 > 0:
+        out["weekly_growth_before"] = (w1 / w3) ** 0.5 - 1
+        out["weekly_growth_after"] = (a2 / w1) ** 0.5 - 1
+    return out
+
+
+def summary(world) -> dict:
+    from scipy.stats import kendalltau
+
+    sc = world.scenario
+    o = world.book.orders
+    a = world.book.actions
+    p = world.platform
+    end = world.end
+    genuine = o["actor"] == O.ACTOR_GENUINE
+    state = o["state"]
+    paid = o["paid_at"] < NEVER
+    success = state == O.SUCCESS
+    window = to_seconds(world.rules.review_window_days)
+    closed_window = success & (o["success_at"] + window <= end) & genuine
+    taobao = o["platform"] == L.TAOBAO
+    buyer_rates = (a["author"] == L.BUYER) & (a["action"] == L.RATE)
+    rated_orders = np.zeros(o.n, bool)
+    rated_orders[a["order_id"][buyer_rates]] = True
+    fb_base = closed_window & taobao
+    feedback_rate = _share((rated_orders & fb_base).sum(), fb_base.sum())
+    given = a["rating"][buyer_rates]
+    positive_share = _share((given == L.GOOD).sum(), given.size)
+    modified = (a["author"] == L.BUYER) & (a["action"] == L.MODIFY)
+    counted = p.counts.sum(axis=1)
+    delivered = (o["delivered_at"] < NEVER) & genuine & ~np.isnan(o["satisfaction"])
+    sat = o["satisfaction"][delivered]
+    low = world.sellers.quality < sc.run.low_quality_threshold
+    to_low = low[o["seller_id"][paid & genuine] - 1]
+
+    def tau(x: np.ndarray, y: np.ndarray) -> float | None:
+        ok = ~np.isnan(x) & ~np.isnan(y)
+        if ok.sum() < 3:
+            return None
+        value = kendalltau(x[ok], y[ok]).statistic
+        return None if np.isnan(value) else float(value)
+
+    q = world.sellers.quality
+    reviewed = (p.counts.sum(axis=0) >= 5) & ~world.sellers.tmall
+    pos = np.where(reviewed, p.positive_rate, np.nan)
+    known = ~np.isnan(p.dsr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dsr_mean = np.where(known, p.dsr, 0).sum(axis=0) / known.sum(axis=0)
+    fake = (a["actor"] != O.ACTOR_GENUINE) & buyer_rates
+    o_paid = paid & genuine
+    ships = (o["shipped_at"] < NEVER) & (o["paid_at"] < NEVER)
+    dispatch = (o["shipped_at"][ships] - o["paid_at"][ships]) / DAY
+    late = dispatch > sc.platform.late_shipping_days
+    return {
+        "orders": {
+            "placed": int(o.n), "paid": int(paid.sum()), "success": int(success.sum()),
+            "closed_unpaid": int((state == O.CLOSED).sum()), "refunded": int((state == O.REFUNDED).sum()),
+            "refund_codes": {L.REFUND_NAMES[k] or "none": int((o["refund"] == k).sum()) for k in range(4)},
+            "open_at_end": int(np.isin(state, (O.PLACED, O.PAID, O.SHIPPED)).sum()),
+            "confirmed_by_buyer": int((o["how"] == O.HOW_BUYER).sum()),
+            "auto_confirmed": int((o["how"] == O.HOW_AUTO).sum()),
+        },
+        "kendall_tau_quality_positive_rate": tau(q, pos),
+        "kendall_tau_quality_dsr": tau(q, dsr_mean),
+        "kendall_tau_quality_rank_score": tau(q, p.rank_score()),
+        "low_quality_purchase_share": _share(to_low.sum(), to_low.size),
+        "low_quality_seller_share": float(low.mean()),
+        "buyer_disappointment": _share((sat < 0).sum(), sat.size),
+        "buyer_serious_disappointment": _share((sat < -sc.buyers.mild_margin).sum(), sat.size),
+        "feedback_rate": feedback_rate,
+        "feedback_rate_base_orders": int(fb_base.sum()),
+        "positive_share_given": positive_share,
+        "positive_share_counted": _share(counted[0], counted.sum()),
+        "reviews_modified_to_good": int(modified.sum()),
+        "fake_review_share": _share(fake.sum(), buyer_rates.sum()),
+        "dsr_means": {name: (None if np.isnan(v) else float(v)) for name, v in zip(
+            L.DSR_DIMENSIONS, [np.nanmean(p.dsr[k]) if known[k].any() else np.nan for k in range(4)])},
+        "first_bad_review": first_bad_effect(world),
+        "late_shipping_share": _share(late.sum(), late.size),
+        "mean_dispatch_days": None if dispatch.size == 0 else float(dispatch.mean()),
+        "timers": dict(p.counts_timer),
+        "escrow": {"held_at_end": float(world.book.escrow.held),
+                   "released_to_sellers": float(p.rec["revenue"].sum()),
+                   "cashback_paid": float(world.reviewers.cashback_paid),
+                   "balanced": bool(abs(world.book.escrow.balance.sum() + world.book.escrow.held) < 1e-6 * max(
+                       1.0, float(o["amount"][o_paid].sum())))},
+        "growth": {"mean_at_end": float(p.growth.mean()), "earned": float(p.growth_earned.sum()),
+                   "vip_share_at_end": [float((p.vip_tier() == k).mean()) for k in (1, 2, 3)]},
+        "penalties": {"node_sanctions": int(p.penalty_events),
+                      "seller_days_shielded": int(p.rec["shielded"].sum())},
+        "couriers": {c.name: {"max_backlog": int(world.couriers.max_backlog[i])}
+                     for i, c in enumerate(world.scenario.courier_list)},
+        "chat": {"chats": {CHAT_NAMES[k] or "none": int(v) for k, v in enumerate(world.buyers.chats.tolist()) if k},
+                 "sales_lost": int(world.buyers.lost_to_chat)},
+        "visits": int(world.buyers.visits),
+    }
