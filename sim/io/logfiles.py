@@ -470,11 +470,15 @@ def parse_timestamps(arr: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
     """
     if arr.null_count == len(arr):
         return np.zeros(len(arr), np.int64), np.zeros(len(arr), dtype=bool)
-    for cast in (_cast_naive, _cast_aware):
-        try:
-            return cast(arr), _validity(arr)
-        except _CONVERT_ERRORS:
-            pass
+    # A failed cast costs as much as several good ones, so guess the column's form from its first
+    # value and try that cast only; a mixed (or bad) column takes the slow path.
+    valid = _validity(arr)
+    first = arr.slice(0 if valid is None else int(np.argmax(valid)), 1)
+    guess_aware = pc.match_substring_regex(first, _OFFSET_RE)[0].as_py()
+    try:
+        return (_cast_aware if guess_aware else _cast_naive)(arr), valid
+    except _CONVERT_ERRORS:
+        pass
     arr = _blank_to_null(arr)
     valid = _validity(arr)
     aware = pc.match_substring_regex(arr, _OFFSET_RE).fill_null(False).to_numpy(zero_copy_only=False)

@@ -46,7 +46,10 @@ def write_result(result: ScoreResult, directory: str | Path, fmt: str = "csv", r
     for name, table in tables.items():
         path = directory / f"{name}.{fmt}"
         if fmt == "parquet":
-            pq.write_table(table, path)
+            # Dictionary pages only for the name columns, statistics only for the ids: the other
+            # columns gain little from either, and both cost time at tens of millions of rows.
+            names = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+            pq.write_table(table, path, use_dictionary=names, write_statistics=[table.column_names[0]])
         else:
             write_csv(table, path)
         written.append(path)
@@ -123,12 +126,12 @@ def buyers_table(buyers: BuyerScores, integral: bool) -> pa.Table:
 
 
 def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> pa.Table:
-    rating = np.asarray(reviews.rating, dtype=np.int64)
+    rating = np.asarray(reviews.rating, dtype=np.int8)
     no_rating = rating == NO_RATING
-    lookup = np.zeros(256, dtype=np.int8)  # rating code (+128) -> index in _RATING_ORDER
+    lookup = np.zeros(256, dtype=np.int8)  # rating code (as a byte) -> index in _RATING_ORDER
     for index, name in enumerate(_RATING_ORDER):
         code = next(c for c, n in RATING_NAMES.items() if n == name)
-        lookup[code + 128] = index
+        lookup[np.int8(code).view(np.uint8)] = index
     effective_at = np.asarray(reviews.effective_at, dtype=np.int64)
     never = effective_at >= NEVER
     if fmt == "parquet":
@@ -141,7 +144,7 @@ def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> 
         "author": _codes(reviews.author, AUTHOR_NAMES),
         "kind": _codes(reviews.kind, KIND_NAMES),
         "origin": _codes(reviews.origin, ORIGIN_NAMES),
-        "rating": _codes(lookup[rating + 128], _RATING_ORDER, mask=no_rating),
+        "rating": _codes(lookup[rating.view(np.uint8)], _RATING_ORDER, mask=no_rating),
         "effective_at": effective,
         "status": _codes(reviews.status, STATUS_NAMES),
         "points": pa.array(np.rint(points).astype(np.int64)) if integral else pa.array(points),
@@ -150,48 +153,50 @@ def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> 
 
 # --- fast ISO 8601 text ----------------------------------------------------------------------
 
-_TEMPLATE = np.frombuffer(b"0000-00-00T00:00:00+08:00", dtype=np.uint8)
 _MIN_LOCAL = -62_135_596_800  # 0001-01-01T00:00:00 as seconds since the epoch
 _MAX_LOCAL = 253_402_300_799  # 9999-12-31T23:59:59
+_MAX_DAY_SPAN = 1_000_000  # days covered by one table of dates (about 2700 years)
+_TIME_OF_DAY: np.ndarray | None = None
+
+
+def _time_of_day_table() -> np.ndarray:
+    """``HH:MM:SS`` of every second of a day, as an (86400, 8) byte array (built once)."""
+    global _TIME_OF_DAY
+    if _TIME_OF_DAY is None:
+        second = np.arange(DAY)
+        table = np.full((DAY, 8), ord(":"), dtype=np.uint8)
+        for col, value in ((0, second // 3600), (3, second // 60 % 60), (6, second % 60)):
+            table[:, col] = ord("0") + value // 10
+            table[:, col + 1] = ord("0") + value % 10
+        _TIME_OF_DAY = table
+    return _TIME_OF_DAY
 
 
 def iso_strings(t: np.ndarray) -> pa.Array:
     """Seconds to ``YYYY-MM-DDTHH:MM:SS+08:00`` strings in platform-local time; ``NEVER`` is empty.
 
-    The same text as ``sim.timeutil.format_timestamps``, built as fixed-width bytes with numpy
+    The same text as ``sim.timeutil.format_timestamps``, built as fixed-width bytes: each row is a
+    gather from a table of the dates in the column's range and a table of the 86,400 times of day
     (pyarrow's strftime is far slower at tens of millions of rows).
     """
     t = np.asarray(t, dtype=np.int64)
     n = len(t)
     known = t < NEVER
     local = np.where(known, t, 0) + PLATFORM_UTC_OFFSET
-    if n and (local.min() < _MIN_LOCAL or local.max() > _MAX_LOCAL):
-        text = format_timestamps(t)  # outside years 1-9999: the slow, general formatter
-        return pa.array(np.where(known, text, None).tolist(), pa.string())
     day = local // DAY
-    second = local - day * DAY
-    date = day.astype("datetime64[D]")
-    month_start = date.astype("datetime64[M]")
-    year_start = date.astype("datetime64[Y]")
-    year = year_start.astype(np.int64) + 1970
-    month = month_start.astype(np.int64) - (year - 1970) * 12 + 1
-    dom = (date - month_start.astype("datetime64[D]")).astype(np.int64) + 1
-    width = len(_TEMPLATE)
+    first_day = int(day.min()) if n else 0
+    span = int(day.max()) - first_day + 1 if n else 1
+    if n and (local.min() < _MIN_LOCAL or local.max() > _MAX_LOCAL or span > _MAX_DAY_SPAN):
+        text = format_timestamps(t)  # outside years 1-9999, or a huge range: the general formatter
+        return pa.array(np.where(known, text, None).tolist(), pa.string())
+    dates = np.arange(first_day, first_day + span).astype("datetime64[D]")
+    date_bytes = np.frombuffer(np.datetime_as_string(dates).astype("S10").tobytes(), np.uint8).reshape(span, 10)
+    width = 25
     out = np.empty((n, width), dtype=np.uint8)
-    out[:] = _TEMPLATE
-    zero = ord("0")
-
-    def put(col: int, digits: int, value: np.ndarray) -> None:
-        for k in range(digits - 1, -1, -1):
-            out[:, col + k] = zero + value % 10
-            value = value // 10
-
-    put(0, 4, year)
-    put(5, 2, month)
-    put(8, 2, dom)
-    put(11, 2, second // 3600)
-    put(14, 2, second // 60 % 60)
-    put(17, 2, second % 60)
+    out[:, :10] = date_bytes[day - first_day]
+    out[:, 10] = ord("T")
+    out[:, 11:19] = _time_of_day_table()[local - day * DAY]
+    out[:, 19:] = np.frombuffer(b"+08:00", np.uint8)
     offsets_type = np.int32 if width * n < 2**31 else np.int64
     offsets = np.arange(0, width * (n + 1), width, dtype=offsets_type)
     validity = None if known.all() else pa.py_buffer(np.packbits(known, bitorder="little"))
