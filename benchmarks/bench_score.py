@@ -1,0 +1,356 @@
+"""Benchmark of ``repsim score``: end to end, the core alone, and the pandas baseline.
+
+    python benchmarks/bench_score.py                       # 1M and 10M orders, pandas at 200k
+    python benchmarks/bench_score.py --sizes 1000000 --pandas-size 100000
+
+For each size, the synthetic log of ``benchmarks/gen_log.py`` (cached under ``benchmarks/data/``,
+which git ignores) is scored three ways, each in a fresh child process so that memory figures are
+not polluted by the generator or by earlier measurements:
+
+(a) end to end: ``repsim score --format parquet --orders O --reviews R --out DIR`` as a subprocess,
+    from Parquet in to every output written; wall time and peak RSS (``/usr/bin/time -v`` when
+    present, else ``getrusage(RUSAGE_CHILDREN).ru_maxrss``).
+(b) the core alone: in a child process, read the logs (``sim.io.logfiles``), then time
+    ``score(orders, actions, TAOBAO)``; reviews per second counts every row the core scores, that is
+    the action rows of the input plus the system defaults it adds (default good reviews and tmall
+    buyer credits) = ``len(result.reviews)``; the rate over action rows alone is shown too. Peak
+    memory is the process's peak RSS during scoring (the kernel's high-water mark is reset after
+    reading, via ``/proc/self/clear_refs``), and the peak over the whole process.
+(c) the pandas baseline (``benchmarks/pandas_score.py``) against the core on the ``--pandas-size``
+    log, both in-process on the same arrays, with the speed ratio and a check that the account
+    scores agree.
+
+Targets (printed as ok / MISS): 10M orders end to end <= 10 s and <= 6 GB; core >= 3M reviews/s.
+Benchmarks report figures; they are not timed tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+GiB = 1024 ** 3
+
+TARGET_E2E_SECONDS = 10.0
+TARGET_E2E_BYTES = 6 * GiB
+TARGET_REVIEWS_PER_SECOND = 3e6
+TARGET_SIZE = 10_000_000
+
+
+# ---------------------------------------------------------------------------------------------
+# data
+
+
+def log_paths(n: int, seed: int, data: Path = DATA) -> tuple[Path, Path]:
+    """The cached log of ``n`` orders (generated on first use, in a child process)."""
+    directory = data / f"log-{n}-seed{seed}"
+    orders, reviews = directory / "orders.parquet", directory / "reviews.parquet"
+    if not (orders.exists() and reviews.exists()):
+        print(f"generating {n:,} orders (seed {seed}) into {directory} ...", flush=True)
+        subprocess.run([sys.executable, str(HERE / "gen_log.py"), "--orders", str(n), "--seed", str(seed),
+                        "--out", str(directory)], check=True)
+    return orders, reviews
+
+
+# ---------------------------------------------------------------------------------------------
+# memory helpers (Linux /proc; fall back to getrusage)
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0); False if impossible."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_bytes() -> int:
+    hwm = _status_kib("VmHWM")
+    if hwm is not None:
+        return hwm * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) end to end
+
+
+def _repsim_command() -> tuple[list[str], str]:
+    """How to run ``repsim score``: the installed script if its CLI loads, else the score command
+    module directly (while other subcommands of the CLI are still being written)."""
+    script = shutil.which("repsim") or str(Path(sys.executable).parent / "repsim")
+    probe = subprocess.run([script, "score", "--help"], capture_output=True, text=True)
+    if probe.returncode == 0:
+        return [script, "score"], "repsim score"
+    shim = ("import argparse, sys; from sim.commands import score as s; "
+            "p = argparse.ArgumentParser(prog='repsim score'); s.add_arguments(p); "
+            "sys.exit(s.main(p.parse_args()))")
+    return [sys.executable, "-c", shim], "sim.commands.score (the repsim CLI did not load)"
+
+
+CHILD_ENV: dict[str, str] = {}
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, **CHILD_ENV}
+
+
+def end_to_end(orders: Path, reviews: Path) -> dict:
+    command, how = _repsim_command()
+    out_parent = Path(tempfile.mkdtemp(prefix="bench-out-", dir=DATA))
+    out = out_parent / "result"
+    args = command + ["--orders", str(orders), "--reviews", str(reviews), "--out", str(out),
+                      "--format", "parquet"]
+    timer = "/usr/bin/time"
+    use_time = os.path.exists(timer)
+    if use_time:
+        args = [timer, "-v"] + args
+    start = time.perf_counter()
+    proc = subprocess.run(args, capture_output=True, text=True, env=_env())
+    wall = time.perf_counter() - start
+    peak = None
+    if use_time:
+        match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        peak = int(match.group(1)) * 1024 if match else None
+    if peak is None:
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest child so far
+    written = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    size = sum(p.stat().st_size for p in out.iterdir()) if out.exists() else 0
+    shutil.rmtree(out_parent, ignore_errors=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        return {"ok": False, "how": how, "error": tail, "wall_s": wall}
+    return {"ok": True, "how": how, "wall_s": wall, "peak_bytes": peak, "files": written,
+            "output_bytes": size, "stdout": proc.stdout.strip()}
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) the core alone, in a child process
+
+
+def _child_core(orders_path: str, reviews_path: str, repeat: int) -> dict:
+    import gc
+
+    from sim.io.logfiles import read_actions, read_orders
+    from sim.reputation.core import score
+    from sim.rules.presets import TAOBAO
+
+    t0 = time.perf_counter()
+    orders = read_orders(orders_path)
+    actions = read_actions(reviews_path, orders, orders_source=orders_path)
+    read_s = time.perf_counter() - t0
+    gc.collect()
+    rss_before = (_status_kib("VmRSS") or 0) * 1024
+    reset = _reset_peak()
+    times = []
+    peak = 0
+    result = None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        t = time.perf_counter()
+        result = score(orders, actions, TAOBAO)
+        times.append(time.perf_counter() - t)
+        peak = max(peak, _peak_bytes())
+    rows = len(result.reviews)
+    return {"orders": len(orders), "actions": len(actions), "review_rows": rows,
+            "defaults": rows - len(actions), "read_s": read_s, "score_s": times,
+            "rss_before_bytes": rss_before, "peak_scoring_bytes": peak if reset else None,
+            "peak_process_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def core_alone(orders: Path, reviews: Path, repeat: int) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "_core", str(orders), str(reviews), str(repeat)],
+                          capture_output=True, text=True, env=_env())
+    if proc.returncode != 0:
+        return {"ok": False, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+    return {"ok": True, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+# ---------------------------------------------------------------------------------------------
+# (c) pandas against the core
+
+
+def _child_pandas(orders_path: str, reviews_path: str) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    sys.path.insert(0, str(HERE))
+    from pandas_score import score_pandas
+
+    from sim.io.logfiles import read_actions, read_orders
+    from sim.reputation.core import score
+    from sim.rules.presets import TAOBAO
+
+    orders = read_orders(orders_path)
+    actions = read_actions(reviews_path, orders, orders_source=orders_path)
+    t = time.perf_counter()
+    result = score(orders, actions, TAOBAO)
+    core_s = time.perf_counter() - t
+    t = time.perf_counter()
+    mine = score_pandas(orders, actions, TAOBAO)
+    pandas_s = time.perf_counter() - t
+    disagreements = []
+    for name, ref in (("sellers", result.sellers), ("buyers", result.buyers)):
+        expected = pd.DataFrame(ref.columns())
+        for col in expected.columns:
+            same = np.isclose(mine[name][col].to_numpy(float), expected[col].to_numpy(float), equal_nan=True)
+            if not same.all():
+                disagreements.append(f"{name}.{col}: {int((~same).sum())} rows")
+    rows_differ = int((mine["reviews"]["status"].to_numpy() != result.reviews.status).sum())
+    return {"orders": len(orders), "actions": len(actions), "review_rows": len(result.reviews),
+            "core_s": core_s, "pandas_s": pandas_s, "account_disagreements": disagreements,
+            "row_status_differences": rows_differ}
+
+
+def pandas_vs_core(orders: Path, reviews: Path) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "_pandas", str(orders), str(reviews)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"ok": False, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+    return {"ok": True, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def _gb(n: int | None) -> str:
+    return "-" if n is None else f"{n / GiB:.2f} GiB"
+
+
+def _mark(ok: bool) -> str:
+    return "ok" if ok else "MISS"
+
+
+def main(argv: list[str] | None = None) -> int:
+    global DATA
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_core":
+        print(json.dumps(_child_core(argv[1], argv[2], int(argv[3]))))
+        return 0
+    if argv and argv[0] == "_pandas":
+        print(json.dumps(_child_pandas(argv[1], argv[2])))
+        return 0
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000],
+                        help="log sizes in orders (default: 1000000 10000000)")
+    parser.add_argument("--pandas-size", type=int, default=200_000,
+                        help="log size for the pandas baseline against the core (0 skips it)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="core timings per size (best is reported)")
+    parser.add_argument("--data", type=Path, default=DATA, help="cache directory of generated logs")
+    parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
+    parser.add_argument("--child-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="environment for the measured child processes (a) and (b), e.g. "
+                             "MALLOC_MMAP_MAX_=0 to keep glibc from mapping fresh pages for every large array")
+    args = parser.parse_args(argv)
+    CHILD_ENV.update(item.split("=", 1) for item in args.child_env)
+    DATA = args.data
+    DATA.mkdir(parents=True, exist_ok=True)
+
+    import numpy
+    import pyarrow
+
+    if CHILD_ENV:
+        print("child environment:", " ".join(f"{k}={v}" for k, v in CHILD_ENV.items()))
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs at start (other work on the machine skews the timings)")
+    print(f"python {platform.python_version()}, numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, "
+          f"{os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
+    report: dict = {"sizes": {}, "pandas": None}
+    for n in args.sizes:
+        orders, reviews = log_paths(n, args.seed, DATA)
+        print(f"\n== {n:,} orders ({orders.parent}) ==", flush=True)
+        e2e = end_to_end(orders, reviews)
+        core = core_alone(orders, reviews, args.repeat)
+        report["sizes"][n] = {"end_to_end": e2e, "core": core, "load_average_after": os.getloadavg()[0]}
+        if e2e["ok"]:
+            print(f"(a) end to end [{e2e['how']}, --format parquet]: {e2e['wall_s']:.2f} s wall, "
+                  f"peak RSS {_gb(e2e['peak_bytes'])}; wrote {', '.join(e2e['files'])} "
+                  f"({e2e['output_bytes'] / 2**20:.0f} MiB)")
+        else:
+            print(f"(a) end to end FAILED after {e2e['wall_s']:.2f} s: {e2e['error']}")
+        if core["ok"]:
+            best = min(core["score_s"])
+            core["best_s"] = best
+            core["reviews_per_s"] = core["review_rows"] / best
+            print(f"(b) core alone: read {core['read_s']:.2f} s; score {best:.2f} s best of "
+                  f"{len(core['score_s'])} ({', '.join(f'{t:.2f}' for t in core['score_s'])}); "
+                  f"{core['review_rows']:,} review rows = {core['actions']:,} actions + {core['defaults']:,} "
+                  f"system defaults -> {core['reviews_per_s'] / 1e6:.2f} M reviews/s "
+                  f"({core['actions'] / best / 1e6:.2f} M actions/s); peak RSS while scoring "
+                  f"{_gb(core['peak_scoring_bytes'])} (logs in memory before: {_gb(core['rss_before_bytes'])}; "
+                  f"whole process {_gb(core['peak_process_bytes'])})")
+        else:
+            print(f"(b) core alone FAILED: {core['error']}")
+        print(f"    load average after: {os.getloadavg()[0]:.2f}")
+
+    if args.pandas_size:
+        orders, reviews = log_paths(args.pandas_size, args.seed, DATA)
+        print(f"\n== pandas baseline vs core, {args.pandas_size:,} orders ==", flush=True)
+        pv = pandas_vs_core(orders, reviews)
+        report["pandas"] = pv
+        if pv["ok"]:
+            pv["ratio"] = pv["pandas_s"] / pv["core_s"]
+            agree = "agree" if not pv["account_disagreements"] else "DISAGREE: " + "; ".join(pv["account_disagreements"])
+            print(f"(c) pandas {pv['pandas_s']:.2f} s, core {pv['core_s']:.3f} s: core is {pv['ratio']:.0f}x faster "
+                  f"({pv['review_rows']:,} review rows); account scores {agree}; "
+                  f"{pv['row_status_differences']} review rows differ in status")
+        else:
+            print(f"(c) FAILED: {pv['error']}")
+
+    # summary table
+    print("\n| orders | actions | review rows | end to end | e2e peak RSS | core score | M reviews/s | core peak RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, r in report["sizes"].items():
+        e, c = r["end_to_end"], r["core"]
+        print(f"| {n:,} | {c.get('actions', 0):,} | {c.get('review_rows', 0):,} | "
+              f"{e['wall_s']:.2f} s{'' if e['ok'] else ' (failed)'} | {_gb(e.get('peak_bytes'))} | "
+              f"{c.get('best_s', float('nan')):.2f} s | {c.get('reviews_per_s', float('nan')) / 1e6:.2f} | "
+              f"{_gb(c.get('peak_scoring_bytes'))} |")
+    if report["pandas"] and report["pandas"]["ok"]:
+        p = report["pandas"]
+        print(f"\npandas baseline at {p['orders']:,} orders: {p['pandas_s']:.2f} s vs core {p['core_s']:.3f} s "
+              f"(x{p['ratio']:.0f})")
+    print("\ntargets:")
+    for n, r in report["sizes"].items():
+        e, c = r["end_to_end"], r["core"]
+        if n == TARGET_SIZE and e["ok"]:
+            print(f"  {n:,} end to end <= {TARGET_E2E_SECONDS:.0f} s: {e['wall_s']:.2f} s {_mark(e['wall_s'] <= TARGET_E2E_SECONDS)}")
+            print(f"  {n:,} end to end <= 6 GB: {_gb(e['peak_bytes'])} {_mark(e['peak_bytes'] <= TARGET_E2E_BYTES)}")
+        if c["ok"]:
+            print(f"  {n:,} core >= 3 M reviews/s: {c['reviews_per_s'] / 1e6:.2f} M/s "
+                  f"{_mark(c['reviews_per_s'] >= TARGET_REVIEWS_PER_SECOND)}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
