@@ -79,8 +79,8 @@ def write_native_parquet(orders: L.Orders, actions: L.Actions, directory: Path) 
         **dims,
     })
     paths = directory / "orders.parquet", directory / "reviews.parquet"
-    pq.write_table(o, paths[0])
-    pq.write_table(a, paths[1])
+    pq.write_table(o, paths[0], row_group_size=7)  # several chunks, each with its own dictionary
+    pq.write_table(a, paths[1], row_group_size=7)
     return paths
 
 
