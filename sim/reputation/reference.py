@@ -306,7 +306,7 @@ def score_reference(orders: Orders, actions: Actions, rules: RuleSet, as_of: int
                 continue
             if order.cancelled:
                 row_flags[i].append(CANCELLED)  # REV-ELIGIBLE
-            given = a_at[i]
+            given = a_at[i] if a_action[i] == RATE else a_at[review.rate_row]
             if amount_too_small(order) or too_young(order.account(author), given):
                 row_flags[i].append(INELIGIBLE)  # section 8 knobs
 
