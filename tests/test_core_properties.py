@@ -253,6 +253,13 @@ def as_of_times(orders, actions):
     successes = [o[7] for o in orders if o[7] != NEVER]
     if successes:
         choices.append(st.tuples(st.sampled_from(successes), st.sampled_from(EDGES)).map(sum))
+    removals = [o[9] for o in orders if o[9] != NEVER]
+    if removals:  # SCORE-REMOVED: removed exactly at as_of, or one second later
+        choices.append(st.tuples(st.sampled_from(removals), st.sampled_from([0, -1, 1])).map(sum))
+    if actions:  # the edges of the 20- and 180-day windows of the means and the positive rate
+        choices.append(st.tuples(st.sampled_from([a[3] for a in actions]),
+                                 st.sampled_from([20 * DAY, 180 * DAY]),
+                                 st.sampled_from([0, -1, 48 * HOUR, 48 * HOUR - 1])).map(sum))
     return st.one_of(*choices)
 
 
