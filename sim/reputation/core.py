@@ -19,6 +19,7 @@ The stages:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,6 +112,13 @@ class _Context(_View):
         self.month = month_index(orders.created_at)  # TIME-MONTH
         self.pair = self.buyer_rank * np.int64(len(self.seller_ids)) + self.seller_rank  # SCORE-SCOPE
         self.accounts = accounts
+
+    @functools.cached_property
+    def pair_groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dense pair rank of each order, and whether the pair has more than one order (only those
+        can collide in dedup or the caps)."""
+        rank, _ = dense_rank(self.pair)
+        return rank, np.bincount(rank)[rank] > 1 if len(rank) else np.zeros(0, bool)
 
 
 # --- helpers over ids -------------------------------------------------------------------------
@@ -376,15 +384,6 @@ def account_opened(accounts: Accounts | None, ids: np.ndarray) -> np.ndarray:
 
 # --- 3. dedup and clamp -----------------------------------------------------------------------
 
-def _pair_groups(ctx: _Context) -> tuple[np.ndarray, np.ndarray]:
-    """Dense pair rank of each order, and whether the pair has more than one order (only those
-    can collide in dedup or the caps)."""
-    if not hasattr(ctx, "_pairs"):
-        rank, _ = dense_rank(ctx.pair)
-        ctx._pairs = rank, np.bincount(rank)[rank] > 1 if len(rank) else np.zeros(0, bool)
-    return ctx._pairs
-
-
 def _sorted_segments(rows: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``rows`` sorted by ``keys`` (most significant first; ties keep ``rows`` order), and the
     start mask of runs of equal first key."""
@@ -412,7 +411,7 @@ def _credit_statuses(ctx: _Context, u: _Units) -> None:
     live = u.exists & (u.status == L.COUNTED)
     if not live.any():
         return
-    pair_rank, multi = _pair_groups(ctx)
+    pair_rank, multi = ctx.pair_groups
     flat_status = u.status.reshape(-1)
     direction = np.repeat(np.arange(2, dtype=np.int64), n)
     order_of = np.tile(np.arange(n, dtype=np.int64), 2)
@@ -438,8 +437,7 @@ def _credit_statuses(ctx: _Context, u: _Units) -> None:
         hi = rules.cap_max if rules.cap_max is not None else int(_BIG)
         lo = rules.cap_min if rules.cap_min is not None else -int(_BIG)
         safe = min(hi, -lo)  # a segment this short can never leave [lo, hi]
-        alive = flat_status == L.COUNTED
-        alive &= u.exists.reshape(-1)
+        alive = (flat_status == L.COUNTED) & u.exists.reshape(-1)
         cand = np.flatnonzero(alive & (multi[order_of] | (safe < 1)))
         if len(cand):
             period = ctx.month[order_of[cand]] if rules.cap_period == "month" else np.zeros(len(cand), np.int64)
@@ -516,7 +514,7 @@ class _Dsr:
 
 def _rank_in_groups(ctx: _Context, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
     """1-based rank of each of ``rows`` within its (pair, natural month), by ``at`` then order_id."""
-    pair_rank, _ = _pair_groups(ctx)
+    pair_rank, _ = ctx.pair_groups
     n = ctx.n
     key = np.full(n, -1, np.int64)
     month = ctx.month[rows]
