@@ -6,9 +6,19 @@ moves from t0 to t1, only pairs where something happened in (t0, t1] can change:
 action, an order whose success, refund or removal changed, or a scheduled instant (a review taking
 effect, a review window closing with its default review, a removal, an already-logged future
 action). The scorer re-evaluates exactly those pairs with the vectorised core and writes them into
-one ledger for the whole log; account scores are then summed from the ledger by the same code
-that serves one-shot scoring. ``result()`` therefore equals ``core.score`` on the same log and
-as-of time, which the property tests check.
+one ledger for the whole log. ``result()`` sums the ledger with the code that serves one-shot
+scoring, so it equals ``core.score`` on the same log and as-of time, which the property tests check.
+
+Account scores are kept as running sums per account. Under an integral rule set (no decay, no
+reviewer weighting) each order adds fixed amounts to its seller's and buyer's sums that change only
+when its pair is rescored or when one of its reviews or its DSR leaves the positive-rate or DSR-mean
+window (SCORE-POSITIVE-RATE, DSR-MEAN). At each advance the scorer subtracts the old amounts of
+exactly those orders and adds the new ones. The amounts are whole numbers held in float64, so the
+sums are exact and ``scores()`` equals the account scores of ``core.score``. Under decay or reviewer
+weighting every point changes every day, and ``scores()`` sums the whole ledger instead.
+
+Every per-order and per-action array lives in a buffer whose capacity doubles, so growing the log
+by a day costs the new rows only.
 """
 
 from __future__ import annotations
@@ -18,26 +28,67 @@ from dataclasses import fields
 import numpy as np
 
 from sim.reputation import core
+from sim.reputation import log as L
 from sim.reputation.log import Accounts, Actions, BuyerScores, Orders, ScoreResult, SellerScores
 from sim.rules.ruleset import RuleSet
 from sim.timeutil import NEVER, days
 
+#: Ledger fields: (part, field, per action (else per order), dtype, fill of a row not yet scored).
+_LEDGER_FIELDS = (
+    ("accepted", "row_status", True, np.int8, -1), ("accepted", "rate_row", False, np.int64, -1),
+    ("accepted", "change_row", False, np.int64, -1), ("accepted", "dsr_row", False, np.int64, -1),
+    ("units", "exists", False, bool, False), ("units", "default", False, bool, False),
+    ("units", "given_at", False, np.int64, NEVER), ("units", "rating", False, np.int8, 0),
+    ("units", "effective_at", False, np.int64, NEVER), ("units", "status", False, np.int8, 0),
+    ("dsr", "exists", False, bool, False), ("dsr", "at", False, np.int64, NEVER),
+    ("dsr", "status", False, np.int8, 0), ("dsr", "credit_exists", False, bool, False),
+    ("dsr", "credit_status", False, np.int8, 0),
+)
+_TWO_ROWS = {"rate_row", "change_row"}  # with the units: shape (2, n), one row per author
 
-def _empty_ledger() -> core.Ledger:
-    z2 = lambda dtype, fill: np.full((2, 0), fill, dtype)  # noqa: E731
-    z1 = lambda dtype, fill: np.full(0, fill, dtype)  # noqa: E731
-    return core.Ledger(
-        accepted=core._Accepted(z1(np.int8, -1), z2(np.int64, -1), z2(np.int64, -1), z1(np.int64, -1)),
-        units=core._Units(z2(bool, False), z2(bool, False), z2(np.int64, NEVER), z2(np.int8, 0),
-                          z2(np.int64, NEVER), z2(np.int8, 0)),
-        dsr=core._Dsr(z1(bool, False), z1(np.int64, NEVER), z1(np.int8, 0), z1(bool, False), z1(np.int8, 0)),
-    )
+#: Columns of the running sums per seller and per buyer (``_seller_terms``, ``_buyer_terms``).
+_SELLER_COLS = ("credit", "good", "neutral", "bad", "recent_good", "recent_all",
+                *(f"n_{d}" for d in L.DSR_DIMENSIONS), *(f"total_{d}" for d in L.DSR_DIMENSIONS))
+_BUYER_COLS = ("credit", "good", "neutral", "bad")
 
 
-#: Per-order ledger fields and their fill values for new orders; per-action fields likewise.
-_ORDER_FILL = {"rate_row": -1, "change_row": -1, "dsr_row": -1, "exists": False, "default": False,
-               "given_at": NEVER, "rating": 0, "effective_at": NEVER, "status": 0, "at": NEVER,
-               "credit_exists": False, "credit_status": 0}
+def _reserve(buf: np.ndarray, need: int, fill) -> np.ndarray:
+    """``buf`` with room for ``need`` entries on its last axis (doubling), new room filled."""
+    cap = buf.shape[-1]
+    if need <= cap:
+        return buf
+    new = np.full(buf.shape[:-1] + (max(need, 2 * cap, 1024),), fill, buf.dtype)
+    new[..., :cap] = buf
+    return new
+
+
+class _Slots:
+    """Dense slots for int64 keys, handed out as keys first appear (a sorted key table)."""
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, np.int64)  # sorted
+        self.slots = np.zeros(0, np.int64)  # slot of each sorted key
+        self.n = 0
+
+    def __call__(self, keys: np.ndarray) -> np.ndarray:
+        """The slot of each key, adding the unseen ones."""
+        keys = np.asarray(keys, np.int64)
+        order = np.argsort(keys, kind="stable")
+        wanted = keys[order]  # sorted queries search a large table faster
+        pos = np.searchsorted(self.keys, wanted)
+        known = pos < len(self.keys)
+        known[known] = self.keys[pos[known]] == wanted[known]
+        if not known.all():
+            new = wanted[~known]
+            new = new[np.append(True, new[1:] != new[:-1])]
+            at = np.searchsorted(self.keys, new)
+            self.keys = np.insert(self.keys, at, new)
+            self.slots = np.insert(self.slots, at, np.arange(self.n, self.n + len(new), dtype=np.int64))
+            self.n += len(new)
+            pos = np.searchsorted(self.keys, wanted)
+        out = np.empty(len(keys), np.int64)
+        out[order] = self.slots[pos]
+        return out
 
 
 class IncrementalScorer:
@@ -49,40 +100,72 @@ class IncrementalScorer:
         self.rules = rules
         self.accounts = accounts
         self.as_of: int | None = None
-        self.ledger = _empty_ledger()
+        self.ledger = core.Ledger(
+            accepted=core._Accepted(*(None,) * 4), units=core._Units(*(None,) * 6), dsr=core._Dsr(*(None,) * 5))
+        self._buf: dict[tuple[str, str], np.ndarray] = {}
+        for part, name, _, dtype, fill in _LEDGER_FIELDS:
+            shape = (2, 0) if part == "units" or name in _TWO_ROWS else (0,)
+            self._buf[part, name] = np.full(shape, fill, dtype)
         self._orders: Orders | None = None
         self._actions: Actions | None = None
+        self._n = self._m = 0
         self._action_order = np.zeros(0, np.int64)  # order row of each action
         self._watch = np.zeros(0, np.int64)  # per order: the next instant its pair may change
-        self._pair_of: dict[tuple[int, int], int] = {}
         self._order_pair = np.zeros(0, np.int64)
+        self._pairs = _Slots()
+        self._sellers, self._buyers = _Slots(), _Slots()
+        self._order_seller = np.zeros(0, np.int64)  # seller slot per order
+        self._order_buyer = np.zeros(0, np.int64)
+        self._ids_increase = True  # order ids so far strictly increase with the row
+        # Running account sums (integral rule sets only), and per order the next instant one of
+        # its reviews or its DSR leaves a window of the sums.
+        self._running = rules.integral
+        self._seller_sums = np.zeros((len(_SELLER_COLS), 0))
+        self._buyer_sums = np.zeros((len(_BUYER_COLS), 0))
+        self._exit = np.zeros(0, np.int64)
         self.pairs_rescored = 0
 
     # -- growing ---------------------------------------------------------------------------
 
     def _grow(self, orders: Orders, actions: Actions) -> np.ndarray:
         """Extend the ledger to the new rows; return the order rows touched by new rows."""
-        n0, m0 = len(self._order_pair), len(self._action_order)
+        n0, m0 = self._n, self._m
         n, m = len(orders), len(actions)
-        led = self.ledger
-        for part in (led.accepted, led.units, led.dsr):
-            for f in fields(part):
-                arr = getattr(part, f.name)
-                if f.name == "row_status":
-                    extra = np.full(m - m0, -1, arr.dtype)
-                    setattr(part, f.name, np.concatenate([arr, extra]))
-                    continue
-                shape = arr.shape[:-1] + (n - n0,)
-                setattr(part, f.name, np.concatenate([arr, np.full(shape, _ORDER_FILL[f.name], arr.dtype)], axis=-1))
-        # Pairs of the new orders (SCORE-SCOPE).
-        new_pairs = np.empty(n - n0, np.int64)
-        for k, key in enumerate(zip(orders.buyer_id[n0:].tolist(), orders.seller_id[n0:].tolist())):
-            new_pairs[k] = self._pair_of.setdefault(key, len(self._pair_of))
-        self._order_pair = np.concatenate([self._order_pair, new_pairs])
-        self._watch = np.concatenate([self._watch, np.full(n - n0, NEVER, np.int64)])
-        new_action_orders = core.order_rows(orders.order_id, actions.order_id[m0:])
-        self._action_order = np.concatenate([self._action_order, new_action_orders])
+        for part, name, per_action, _, fill in _LEDGER_FIELDS:
+            size = m if per_action else n
+            buf = self._buf[part, name] = _reserve(self._buf[part, name], size, fill)
+            setattr(getattr(self.ledger, part), name, buf[..., :size])
+        self._order_pair = _reserve(self._order_pair, n, 0)
+        self._order_seller = _reserve(self._order_seller, n, 0)
+        self._order_buyer = _reserve(self._order_buyer, n, 0)
+        self._watch = _reserve(self._watch, n, NEVER)
+        self._exit = _reserve(self._exit, n, NEVER)
+        self._action_order = _reserve(self._action_order, m, 0)
+        # Pairs of the new orders (SCORE-SCOPE), from dense account slots.
+        seller = self._sellers(orders.seller_id[n0:])
+        buyer = self._buyers(orders.buyer_id[n0:])
+        self._order_seller[n0:n], self._order_buyer[n0:n] = seller, buyer
+        self._order_pair[n0:n] = self._pairs((buyer << 32) | seller)
+        self._seller_sums = _reserve(self._seller_sums, self._sellers.n, 0.0)
+        self._buyer_sums = _reserve(self._buyer_sums, self._buyers.n, 0.0)
+        new_action_orders = self._order_rows(orders, actions.order_id[m0:], n0)
+        self._action_order[m0:m] = new_action_orders
+        self._n, self._m = n, m
         return np.concatenate([np.arange(n0, n, dtype=np.int64), new_action_orders])
+
+    def _order_rows(self, orders: Orders, wanted: np.ndarray, n0: int) -> np.ndarray:
+        """The order row of each wanted order_id. While order ids increase with the row (as in the
+        market) a binary search finds them; otherwise the core's lookup over the whole log."""
+        ids = orders.order_id
+        if self._ids_increase and len(ids) > n0:
+            new = ids[n0 - 1 if n0 else 0:]
+            self._ids_increase = bool((np.diff(new) > 0).all())
+        if not self._ids_increase or len(wanted) == 0:
+            return core.order_rows(ids, wanted)
+        rows = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        if (ids[rows] != wanted).any():
+            return core.order_rows(ids, wanted)  # raises for the unknown id
+        return rows
 
     # -- advancing -------------------------------------------------------------------------
 
@@ -91,21 +174,35 @@ class IncrementalScorer:
         """Bring the ledger to ``as_of`` for the log given (which extends the previous one)."""
         if self.as_of is not None and as_of < self.as_of:
             raise ValueError("the as-of time of an incremental scorer only moves forward")
+        before = self.as_of if self.as_of is not None else int(as_of)
         touched = [self._grow(orders, actions)]
         if changed_orders is not None:
             touched.append(np.asarray(changed_orders, np.int64))
-        touched.append(np.flatnonzero(self._watch <= as_of))
+        n = len(orders)
+        touched.append(np.flatnonzero(self._watch[:n] <= as_of))
         self._orders, self._actions, self.as_of = orders, actions, int(as_of)
         dirty_orders = np.concatenate(touched)
-        if len(dirty_orders) == 0:
-            return
-        dirty_pair = np.zeros(len(self._pair_of), dtype=bool)
+        dirty_pair = np.zeros(self._pairs.n, dtype=bool)
         dirty_pair[self._order_pair[dirty_orders]] = True
         self.pairs_rescored += int(dirty_pair.sum())
-        order_mask = dirty_pair[self._order_pair]
+        order_mask = dirty_pair[self._order_pair[:n]]
         rows = np.flatnonzero(order_mask)
-        arows = np.flatnonzero(order_mask[self._action_order])
-        self._rescore(orders.take(rows), actions.take(arows), rows, arows, as_of)
+        arows = np.flatnonzero(order_mask[self._action_order[: len(actions)]])
+        if not self._running:
+            if len(rows):
+                self._rescore(orders.take(rows), actions.take(arows), rows, arows, as_of)
+            return
+        # The orders whose share of the account sums may change: rescored or leaving a window.
+        moved = np.flatnonzero(order_mask | (self._exit[:n] <= as_of))
+        if len(moved) == 0:
+            return
+        old_s, old_b = self._seller_terms(moved, before), self._buyer_terms(moved)
+        if len(rows):
+            self._rescore(orders.take(rows), actions.take(arows), rows, arows, as_of)
+        new_s, new_b = self._seller_terms(moved, as_of), self._buyer_terms(moved)
+        self._add(self._seller_sums, self._order_seller[moved], new_s - old_s)
+        self._add(self._buyer_sums, self._order_buyer[moved], new_b - old_b)
+        self._exit[moved] = self._window_exit(moved, as_of)
 
     def _rescore(self, sub_orders: Orders, sub_actions: Actions, rows: np.ndarray, arows: np.ndarray,
                  as_of: int) -> None:
@@ -120,9 +217,11 @@ class IncrementalScorer:
         for part, sub_part in ((led.units, sub.units), (led.dsr, sub.dsr)):
             for f in fields(part):
                 getattr(part, f.name)[..., rows] = getattr(sub_part, f.name)
-        self._watch[rows] = self._next_change(sub_orders, sub_actions, sub, rows, arows, as_of)
+        # The sub-log's order of each of its actions: rows is sorted, so a binary search.
+        local = np.searchsorted(rows, self._action_order[arows])
+        self._watch[rows] = self._next_change(sub_orders, sub_actions, sub, rows, local, as_of)
 
-    def _next_change(self, o: Orders, a: Actions, sub: core.Ledger, rows, arows, as_of: int) -> np.ndarray:
+    def _next_change(self, o: Orders, a: Actions, sub: core.Ledger, rows, local, as_of: int) -> np.ndarray:
         """Per order of the sub-log: the next instant after ``as_of`` at which its pair may change
         with no new input: an effect time, a window close (default review), a removal, or an
         action already in the log."""
@@ -131,14 +230,67 @@ class IncrementalScorer:
         watch = np.minimum(watch, later(o.removed_at))  # SCORE-REMOVED
         watch = np.minimum(watch, later(sub.units.effective_at).min(axis=0))  # REV-EFFECT
         pending = np.full(len(o), NEVER, np.int64)
-        local = core.order_rows(o.order_id, a.order_id)
         np.minimum.at(pending, local, later(a.at))
         watch = np.minimum(watch, pending)
         # A pair changes as a whole: every order of it watches the pair's earliest instant.
-        pair = self._order_pair[rows]
-        first = np.full(len(self._pair_of), NEVER, np.int64)
-        np.minimum.at(first, pair, watch)
-        return first[pair]
+        pair, inverse = np.unique(self._order_pair[rows], return_inverse=True)
+        first = np.full(len(pair), NEVER, np.int64)
+        np.minimum.at(first, inverse, watch)
+        return first[inverse]
+
+    # -- running account sums --------------------------------------------------------------
+
+    def _counted(self, author: int, rows: np.ndarray) -> np.ndarray:
+        u = self.ledger.units
+        return u.exists[author, rows] & (u.status[author, rows] == L.COUNTED)
+
+    def _seller_terms(self, rows: np.ndarray, as_of: int) -> np.ndarray:
+        """What each order adds to its seller's sums (``_SELLER_COLS``) as of ``as_of``, from the
+        ledger as it stands: the terms of ``core._accounts`` for sellers, one order at a time."""
+        led, r = self.ledger, self.rules
+        counted = self._counted(L.BUYER, rows)
+        rating = led.units.rating[L.BUYER, rows]
+        recent = counted & (led.units.effective_at[L.BUYER, rows] > as_of - days(r.positive_rate_days))
+        dsr_in = (led.dsr.exists[rows] & (led.dsr.status[rows] == L.COUNTED)
+                  & (led.dsr.at[rows] > as_of - days(r.dsr_mean_days)))  # DSR-MEAN
+        d_rows = np.where(dsr_in, led.accepted.dsr_row[rows], -1)
+        values = [core.pick(getattr(self._actions, dim), d_rows, 0) for dim in L.DSR_DIMENSIONS]
+        return np.array([
+            np.where(counted, rating, 0),  # SCORE-CREDIT
+            counted & (rating == L.GOOD), counted & (rating == L.NEUTRAL), counted & (rating == L.BAD),
+            recent & (rating == L.GOOD), recent,  # SCORE-POSITIVE-RATE
+            *(v > 0 for v in values), *values,  # DSR-MEAN: an empty dimension (0) is not rated
+        ], np.float64)
+
+    def _buyer_terms(self, rows: np.ndarray) -> np.ndarray:
+        """What each order adds to its buyer's sums (``_BUYER_COLS``): the seller's review of the
+        buyer, and the tmall buyer credit (DSR-TMALL-BUYER)."""
+        led = self.ledger
+        counted = self._counted(L.SELLER, rows)
+        rating = led.units.rating[L.SELLER, rows]
+        tmall = led.dsr.credit_exists[rows] & (led.dsr.credit_status[rows] == L.COUNTED)
+        return np.array([
+            np.where(counted, rating, 0) + tmall, (counted & (rating == L.GOOD)) + tmall,
+            counted & (rating == L.NEUTRAL), counted & (rating == L.BAD),
+        ], np.float64)
+
+    def _window_exit(self, rows: np.ndarray, as_of: int) -> np.ndarray:
+        """The instant each order's review leaves the positive-rate window or its DSR the DSR-mean
+        window (NEVER if neither is inside one now)."""
+        led, r = self.ledger, self.rules
+        review_out = led.units.effective_at[L.BUYER, rows] + days(r.positive_rate_days)
+        dsr_out = led.dsr.at[rows] + days(r.dsr_mean_days)
+        review_in = self._counted(L.BUYER, rows) & (review_out > as_of)
+        dsr_in = led.dsr.exists[rows] & (led.dsr.status[rows] == L.COUNTED) & (dsr_out > as_of)
+        return np.minimum(np.where(review_in, review_out, NEVER), np.where(dsr_in, dsr_out, NEVER))
+
+    @staticmethod
+    def _add(sums: np.ndarray, slot: np.ndarray, delta: np.ndarray) -> None:
+        changed = delta.any(axis=0)
+        slot, delta = slot[changed], delta[:, changed]
+        for k in range(len(sums)):
+            add = np.bincount(slot, delta[k])
+            sums[k, : len(add)] += add
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -150,13 +302,37 @@ class IncrementalScorer:
     def scores(self) -> tuple[SellerScores, BuyerScores]:
         """Seller and buyer scores as of the last ``advance``."""
         self._require()
-        return core.account_scores(self._orders, self._actions, self.rules, self.as_of, self.ledger)
+        if not self._running:
+            return core.account_scores(self._orders, self._actions, self.rules, self.as_of, self.ledger)
+        return self.sellers(), self.buyers()
 
     def sellers(self) -> SellerScores:
-        return self.scores()[0]
+        self._require()
+        if not self._running:
+            return self.scores()[0]
+        s = dict(zip(_SELLER_COLS, self._seller_sums[:, self._sellers.slots]))
+        count = lambda name: s[name].astype(np.int64)  # noqa: E731
+        with np.errstate(invalid="ignore", divide="ignore"):
+            positive_rate = np.where(s["recent_all"] > 0, s["recent_good"] / np.maximum(s["recent_all"], 1), np.nan)
+            means = {d: np.where(s[f"n_{d}"] > 0, s[f"total_{d}"] / np.maximum(s[f"n_{d}"], 1), np.nan)
+                     for d in L.DSR_DIMENSIONS}
+        return SellerScores(
+            seller_id=self._sellers.keys.copy(), credit=s["credit"],
+            level=core.level_of(s["credit"], self.rules.level_thresholds),
+            good=count("good"), neutral=count("neutral"), bad=count("bad"), positive_rate=positive_rate,
+            dsr_described=means["described"], dsr_service=means["service"],
+            dsr_shipping=means["shipping"], dsr_logistics=means["logistics"])
 
     def buyers(self) -> BuyerScores:
-        return self.scores()[1]
+        self._require()
+        if not self._running:
+            return self.scores()[1]
+        b = dict(zip(_BUYER_COLS, self._buyer_sums[:, self._buyers.slots]))
+        return BuyerScores(
+            buyer_id=self._buyers.keys.copy(), credit=b["credit"],
+            level=core.level_of(b["credit"], self.rules.level_thresholds),
+            good=b["good"].astype(np.int64), neutral=b["neutral"].astype(np.int64),
+            bad=b["bad"].astype(np.int64))
 
     def _require(self) -> None:
         if self.as_of is None:
