@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from sim import __version__
+from sim.allocator import keep_freed_memory
 from sim.errors import InputError
 
 #: subcommand -> (module, one-line help)
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
+    keep_freed_memory()  # big numpy temporaries reuse mapped pages (sim.allocator)
     try:
         return int(module.main(args) or 0)
     except InputError as exc:

@@ -336,6 +336,21 @@ def test_core_agrees_with_reference(case):
     assert_results_equal(actual, expected, case.rules)
 
 
+@needs_core
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases(), chunk_orders=st.integers(1, 12), workers=st.integers(1, 3))
+def test_chunking_never_changes_the_result(case, chunk_orders, workers):
+    # Chunks of whole sellers (sim.reputation.chunking), scored by any number of threads, give the
+    # one-piece result exactly: same rows in the same order, same scores.
+    orders, actions, accounts = case.build()
+    whole = core_score(orders, actions, case.rules, case.as_of, accounts, workers=1, chunk_orders=len(orders) + 1)
+    chunked = core_score(orders, actions, case.rules, case.as_of, accounts, workers=workers,
+                         chunk_orders=chunk_orders)
+    for table in ("reviews", "sellers", "buyers"):
+        for column, values in getattr(whole, table).columns().items():
+            assert np.array_equal(values, getattr(getattr(chunked, table), column), equal_nan=True), (table, column)
+
+
 # ---------------------------------------------------------------------------------------------
 # Row order never matters (SCORE-FINAL-RATING)
 # ---------------------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def read_actions(path: str | Path, orders: Orders, orders_source: str = "the ord
     """
     log = read_table(path, ACTION_COLUMNS)
     order_id, action = log["order_id"], log["action"]
-    log.check(~_is_member(order_id, orders.order_id), "order_id", f"an order id of {orders_source}")
+    log.check(~_is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
 
     def on_row(text: str) -> Callable[[int], str]:
         return lambda row: f"{text} on a '{ACTION_NAMES[action[row]]}' row"
@@ -531,13 +531,15 @@ def _check_unique(log: LogTable, column: str, expected: str) -> None:
         log.fail(row, column, f"{expected} (row {first + 1} has it)")
 
 
-def _is_member(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+def _is_member(values: np.ndarray, keys: np.ndarray, keys_unique: bool = False) -> np.ndarray:
     """Which ``values`` occur in ``keys``. Dense keys: a lookup table; sparse: sorted search."""
     if len(values) == 0:
         return np.ones(0, dtype=bool)
     if len(keys) == 0:
         return np.zeros(len(values), dtype=bool)
     lo, hi = int(keys.min()), int(keys.max())
+    if keys_unique and hi - lo + 1 == len(keys):  # every id from lo to hi
+        return (values >= lo) & (values <= hi)
     if hi - lo <= 4 * len(keys) + 1024:
         present = np.zeros(hi - lo + 1, dtype=bool)
         present[keys - lo] = True

@@ -20,12 +20,14 @@ The stages:
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from sim.reputation import log as L
-from sim.reputation import scan
+from sim.reputation import chunking, scan
 from sim.reputation.log import Accounts, Actions, Orders, ScoreResult, default_as_of
 from sim.rules.ruleset import RuleSet
 from sim.timeutil import FOREVER, NEVER, days, hours, month_index
@@ -33,13 +35,41 @@ from sim.timeutil import FOREVER, NEVER, days, hours, month_index
 _BIG = np.int64(1 << 40)  # a cap bound that never binds
 
 
+#: Orders per chunk of the evaluation. A chunk holds whole sellers, so whole pairs (SCORE-SCOPE),
+#: and is scored on its own: its sorts stay short and its temporaries small and reused.
+CHUNK_ORDERS = 1 << 19
+
+
+def default_workers() -> int:
+    """Threads for chunked evaluation: the CPUs this process may use (numpy releases the GIL in
+    the heavy array passes, so chunks run in parallel)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = None,
-          accounts: Accounts | None = None) -> ScoreResult:
-    """Score a review log under ``rules`` as of ``as_of`` (SCORE-DEFAULT-AS-OF when None)."""
+          accounts: Accounts | None = None, workers: int | None = None,
+          chunk_orders: int = CHUNK_ORDERS) -> ScoreResult:
+    """Score a review log under ``rules`` as of ``as_of`` (SCORE-DEFAULT-AS-OF when None).
+
+    The log is scored in chunks of about ``chunk_orders`` orders of whole sellers
+    (``sim.reputation.chunking``), by ``workers`` threads (default: every CPU this process may
+    use). Neither changes the result, to the last bit.
+    """
     if as_of is None:
         as_of = default_as_of(orders, actions)
-    ctx = _Context(orders, actions, rules, np.int64(as_of), accounts)
-    return assemble(orders, actions, rules, as_of, _evaluate(ctx), view=ctx)
+    view = _View(orders, actions, rules, np.int64(as_of))
+    order_row = order_rows(orders.order_id, actions.order_id)
+    plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
+    if plan is None:
+        chunks = [chunking.whole(order_row, len(view.seller_ids))]
+    else:
+        chunks = [plan.chunk(k) for k in range(len(plan))]
+    totals = _Totals(view, with_rows=True)
+    _sum_chunks(view, accounts, chunks, totals, workers)
+    return totals.result()
 
 
 @dataclass
@@ -56,8 +86,10 @@ class Ledger:
 
 def evaluate(orders: Orders, actions: Actions, rules: RuleSet, as_of: int,
              accounts: Accounts | None = None) -> Ledger:
-    """Stages 1-4: statuses and effect times of every action, review and DSR."""
-    return _evaluate(_Context(orders, actions, rules, np.int64(as_of), accounts))
+    """Stages 1-4 in one piece: statuses and effect times of every action, review and DSR."""
+    view = _View(orders, actions, rules, np.int64(as_of))
+    whole = chunking.whole(order_rows(orders.order_id, actions.order_id), len(view.seller_ids))
+    return _evaluate(_Context(view, accounts, whole))
 
 
 def _evaluate(ctx: "_Context") -> Ledger:
@@ -68,26 +100,28 @@ def _evaluate(ctx: "_Context") -> Ledger:
     return Ledger(acc, units, dsr)
 
 
-def assemble(orders: Orders, actions: Actions, rules: RuleSet, as_of: int, ledger: Ledger,
-             view: "_View | None" = None) -> ScoreResult:
-    """Stage 5: result rows and account scores from a ledger."""
-    view = view or _View(orders, actions, rules, np.int64(as_of))
-    points, credit_points = _weights(view, ledger)
-    reviews = _rows(view, ledger, points, credit_points)
-    sellers, buyers = _accounts(view, ledger, points, credit_points)
-    return ScoreResult(as_of=int(as_of), reviews=reviews, sellers=sellers, buyers=buyers)
+def assemble(orders: Orders, actions: Actions, rules: RuleSet, as_of: int, ledger: Ledger) -> ScoreResult:
+    """Stage 5: result rows and account scores from a ledger of the whole log."""
+    return _sum_ledger(orders, actions, rules, as_of, ledger, with_rows=True).result()
 
 
 def account_scores(orders: Orders, actions: Actions, rules: RuleSet, as_of: int,
                    ledger: Ledger) -> tuple[L.SellerScores, L.BuyerScores]:
     """Only the account scores of ``assemble`` (what a market needs every day)."""
+    totals = _sum_ledger(orders, actions, rules, as_of, ledger, with_rows=False)
+    return totals.sellers(), totals.buyers()
+
+
+def _sum_ledger(orders, actions, rules, as_of, ledger: Ledger, with_rows: bool) -> "_Totals":
     view = _View(orders, actions, rules, np.int64(as_of))
-    points, credit_points = _weights(view, ledger)
-    return _accounts(view, ledger, points, credit_points)
+    totals = _Totals(view, with_rows)
+    # The ledger already holds every action's verdict; no order row is needed.
+    _sum_chunks(view, None, [chunking.whole(np.zeros(0, np.int64), len(view.seller_ids))], totals, 1, ledger)
+    return totals
 
 
 class _View:
-    """What summing up needs: the log, the rules, the as-of time and the account ranks."""
+    """The whole log, the rules, the as-of time and the account ranks."""
 
     def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64) -> None:
         self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
@@ -96,29 +130,85 @@ class _View:
         self.seller_rank, self.seller_ids = dense_rank(orders.seller_id)
 
 
-class _Context(_View):
-    """The inputs, the rule set's windows in seconds, and per-order derived columns."""
+class _Context:
+    """One chunk: its orders and actions, the rule set's windows in seconds, and per-order derived
+    columns. ``chunk.order_row`` is the chunk row of each of its actions' orders."""
 
-    def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64,
-                 accounts: Accounts | None) -> None:
-        super().__init__(orders, actions, rules, as_of)
+    def __init__(self, view: _View, accounts: Accounts | None, chunk: chunking.Chunk) -> None:
+        rules = view.rules
+        self.chunk = chunk
+        self.orders, self.actions = _Gathered(view.orders, chunk.rows), _Gathered(view.actions, chunk.acts)
+        self.rules, self.as_of, self.accounts = rules, view.as_of, accounts
+        self.n = len(self.orders)
         self.window = days(rules.review_window_days)  # REV-WINDOW
         self.modify_window = days(rules.modify_window_days)  # REV-MODIFY
         self.dsr_window = days(rules.dsr_window_days)  # DSR-ELIGIBLE
         self.delay = hours(rules.mutual_delay_hours)  # REV-EFFECT
-        self.order_row = order_rows(orders.order_id, actions.order_id)
-        self.cancelled = (orders.refund == L.NOT_RECEIVED) | (orders.refund == L.RETURN)  # REV-ELIGIBLE
-        self.removed = orders.removed_at <= as_of  # SCORE-REMOVED
-        self.month = month_index(orders.created_at)  # TIME-MONTH
-        self.pair = self.buyer_rank * np.int64(len(self.seller_ids)) + self.seller_rank  # SCORE-SCOPE
-        self.accounts = accounts
+        self.order_row = chunk.order_row
+        self.seller_rank = view.seller_rank[chunk.rows] - chunk.sellers.start
+        self.seller_ids = view.seller_ids[chunk.sellers]
+        self.buyer_rank = view.buyer_rank[chunk.rows]
+        o = self.orders
+        self.cancelled = (o.refund == L.NOT_RECEIVED) | (o.refund == L.RETURN)  # REV-ELIGIBLE
+        self.removed = o.removed_at <= view.as_of  # SCORE-REMOVED
+        self.month = month_index(o.created_at)  # TIME-MONTH
 
     @functools.cached_property
     def pair_groups(self) -> tuple[np.ndarray, np.ndarray]:
-        """Dense pair rank of each order, and whether the pair has more than one order (only those
-        can collide in dedup or the caps)."""
-        rank, _ = dense_rank(self.pair)
+        """Dense pair rank of each order (SCORE-SCOPE), and whether the pair has more than one
+        order (only those can collide in dedup or the caps)."""
+        pair = self.buyer_rank * np.int64(len(self.seller_ids)) + self.seller_rank
+        rank, _ = dense_rank(pair)
         return rank, np.bincount(rank)[rank] > 1 if len(rank) else np.zeros(0, bool)
+
+    def input_rows(self, local: np.ndarray) -> np.ndarray:
+        """Input rows of chunk orders."""
+        rows = self.chunk.rows
+        return local if isinstance(rows, slice) else rows[local]
+
+
+class _Gathered:
+    """Some rows of a columnar table, each column gathered on first use: a rule set leaves some
+    columns unused, and gathering is the costly part of cutting a chunk."""
+
+    def __init__(self, table, rows: np.ndarray | slice) -> None:
+        self._table, self._rows = table, rows
+        self._len = len(table) if isinstance(rows, slice) else len(rows)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        column = getattr(self._table, name)[self._rows]
+        setattr(self, name, column)  # cached: __getattr__ is not called again for it
+        return column
+
+
+def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[chunking.Chunk],
+                totals: "_Totals", workers: int | None, ledger: Ledger | None = None) -> None:
+    """Stages 1-5 chunk by chunk, in ``workers`` threads, into ``totals``.
+
+    With reviewer weighting (RULES.md section 8) a review's weight depends on its author's buyer
+    credit over the whole log, so the chunks are evaluated twice: once for that credit, once for
+    the points.
+    """
+    def run(step):
+        def task(k: int) -> None:
+            ctx = _Context(view, accounts, chunks[k])
+            step(k, ctx, ledger if ledger is not None else _evaluate(ctx))
+        workers_ = workers or default_workers()
+        if workers_ == 1 or len(chunks) == 1:
+            for k in range(len(chunks)):
+                task(k)
+        else:
+            with ThreadPoolExecutor(max_workers=workers_) as pool:
+                list(pool.map(task, range(len(chunks))))
+
+    weight = None
+    if view.rules.reviewer_weight == "buyer_credit":
+        run(totals.add_plain_buyer_points)
+        weight = totals.reviewer_weight()
+    run(lambda k, ctx, led: totals.add(k, ctx, led, weight))
 
 
 # --- helpers over ids -------------------------------------------------------------------------
@@ -151,7 +241,10 @@ def order_rows(order_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     if len(order_ids) == 0:
         raise ValueError(f"review of unknown order {int(wanted[0])}")
     lo, hi = int(order_ids.min()), int(order_ids.max())
-    if hi - lo <= 4 * len(order_ids) + 1024:
+    if hi - lo + 1 == len(order_ids) and bool((order_ids[1:] > order_ids[:-1]).all()):
+        rows = wanted - lo  # the ids are lo, lo + 1, ..., hi in row order
+        rows[(wanted < lo) | (wanted > hi)] = -1
+    elif hi - lo <= 4 * len(order_ids) + 1024:
         table = np.full(hi - lo + 1, -1, np.int64)
         table[order_ids - lo] = np.arange(len(order_ids))
         inside = (wanted >= lo) & (wanted <= hi)
@@ -169,10 +262,7 @@ def order_rows(order_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def pick(values: np.ndarray, rows: np.ndarray, fill) -> np.ndarray:
     """``values[rows]`` where ``rows >= 0``, else ``fill`` (rows of -1 mean "none")."""
-    out = np.full(np.shape(rows), fill, dtype=values.dtype)
-    found = rows >= 0
-    out[found] = values[rows[found]]
-    return out
+    return np.append(values, np.asarray(fill, values.dtype))[rows]  # row -1 reads the appended fill
 
 
 def _group_sorted(key: np.ndarray, *within: np.ndarray) -> np.ndarray:
@@ -558,37 +648,135 @@ def _dsr_statuses(ctx: _Context, acc: _Accepted) -> _Dsr:
 _EFFECT_STAGE = L.SUPERSEDED  # statuses after this one have an effect time to show
 
 
-def _weights(ctx: _View, ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
-    """Points per unit (2, n) and per tmall credit (n,), with decay and reviewer weighting."""
-    rules, as_of, u, dsr = ctx.rules, ctx.as_of, ledger.units, ledger.dsr
-    counted = u.exists & (u.status == L.COUNTED)
-    points = np.where(counted, u.rating, 0).astype(np.float64)
+def _plain_points(ctx: _Context, ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
+    """Points per unit (2, n) and per tmall credit (n,) before decay and weighting."""
+    u, dsr = ledger.units, ledger.dsr
+    points = np.where(u.exists & (u.status == L.COUNTED), u.rating, 0).astype(np.float64)
     credit_points = (dsr.credit_exists & (dsr.credit_status == L.COUNTED)).astype(np.float64)
-    if rules.reviewer_weight == "buyer_credit":  # review weight by reviewer credit (section 8)
-        # The reviewer's plain buyer credit: counted points, before any decay.
-        buyer_credit = (np.bincount(ctx.buyer_rank, points[1], minlength=len(ctx.buyer_ids))
-                        + np.bincount(ctx.buyer_rank, credit_points, minlength=len(ctx.buyer_ids)))
-        weight = np.clip(buyer_credit / rules.reviewer_weight_full_credit, rules.reviewer_weight_floor, 1.0)
+    return points, credit_points
+
+
+def _weights(ctx: _Context, ledger: Ledger, weight: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Points per unit (2, n) and per tmall credit (n,), with reviewer weighting (``weight``, per
+    buyer rank) and decay (RULES.md section 8)."""
+    rules, as_of, u, dsr = ctx.rules, ctx.as_of, ledger.units, ledger.dsr
+    points, credit_points = _plain_points(ctx, ledger)
+    if weight is not None:
         points[0] *= weight[ctx.buyer_rank]
-    if rules.credit_half_life_days is not None:  # credit decay (RULES.md section 8)
+    if rules.credit_half_life_days is not None:
         half_life = float(days(rules.credit_half_life_days))
         points *= np.exp2(-(as_of - np.minimum(u.effective_at, as_of)) / half_life)
         credit_points *= np.exp2(-(as_of - np.minimum(dsr.at, as_of)) / half_life)
     return points, credit_points
 
 
-def _rows(ctx: _View, ledger: Ledger, points: np.ndarray, credit_points: np.ndarray) -> L.ReviewRows:
-    o, a = ctx.orders, ctx.actions
-    acc, u, dsr = ledger.accepted, ledger.units, ledger.dsr
-    m = len(a)
+class _Totals:
+    """What the chunks contribute, gathered in input order, and summed up into the result.
 
+    Per order, the buyer side (points and counted ratings) is kept in input order so that buyer
+    sums run over the whole log in one pass and do not depend on the chunking, to the last bit.
+    Sellers are whole in one chunk; each chunk's seller scores are final.
+    """
+
+    def __init__(self, view: _View, with_rows: bool) -> None:
+        n, m = view.n, len(view.actions)
+        self.view = view
+        self.buyer_points = np.zeros(n)  # the seller's review of the buyer
+        self.credit_points = np.zeros(n)  # the tmall buyer credit (DSR-TMALL-BUYER)
+        self.buyer_rating = np.empty(n, np.int8)  # of the counted seller review, else NO_RATING
+        self.credit_counted = np.empty(n, bool)
+        self.with_rows = with_rows
+        if with_rows:
+            self.status = np.empty(m, np.int8)
+            self.effective_at = np.empty(m, np.int64)
+            self.points = np.empty(m, np.float64)
+            self.system: dict[int, tuple] = {}
+        self.seller_parts: dict[int, L.SellerScores] = {}
+
+    def add_plain_buyer_points(self, k: int, ctx: _Context, ledger: Ledger) -> None:
+        points, credit_points = _plain_points(ctx, ledger)
+        self.buyer_points[ctx.chunk.rows] = points[1]
+        self.credit_points[ctx.chunk.rows] = credit_points
+
+    def reviewer_weight(self) -> np.ndarray:
+        """Per buyer rank: the weight of the buyer's reviews, from its plain buyer credit (counted
+        points, before any decay)."""
+        v, rules = self.view, self.view.rules
+        buyer_credit = (np.bincount(v.buyer_rank, self.buyer_points, minlength=len(v.buyer_ids))
+                        + np.bincount(v.buyer_rank, self.credit_points, minlength=len(v.buyer_ids)))
+        return np.clip(buyer_credit / rules.reviewer_weight_full_credit, rules.reviewer_weight_floor, 1.0)
+
+    def add(self, k: int, ctx: _Context, ledger: Ledger, weight: np.ndarray | None) -> None:
+        points, credit_points = _weights(ctx, ledger, weight)
+        u, dsr, rows = ledger.units, ledger.dsr, ctx.chunk.rows
+        self.buyer_points[rows] = points[1]
+        self.credit_points[rows] = credit_points
+        self.buyer_rating[rows] = np.where(u.exists[1] & (u.status[1] == L.COUNTED), u.rating[1], L.NO_RATING)
+        self.credit_counted[rows] = dsr.credit_exists & (dsr.credit_status == L.COUNTED)
+        self.seller_parts[k] = _seller_scores(ctx, ledger, points)
+        if self.with_rows:
+            acts = ctx.chunk.acts
+            self.status[acts], self.effective_at[acts], self.points[acts] = _action_results(ctx, ledger, points)
+            self.system[k] = _system_rows(ctx, ledger, points, credit_points)
+
+    def sellers(self) -> L.SellerScores:
+        return L.SellerScores.concat([self.seller_parts[k] for k in sorted(self.seller_parts)])
+
+    def buyers(self) -> L.BuyerScores:
+        v = self.view
+        rank, size = v.buyer_rank, len(v.buyer_ids)
+
+        def count(mask):
+            return np.bincount(rank[mask], minlength=size).astype(np.int64)
+
+        credit = (np.bincount(rank, self.buyer_points, minlength=size)
+                  + np.bincount(rank, self.credit_points, minlength=size))
+        return L.BuyerScores(
+            buyer_id=v.buyer_ids, credit=credit, level=level_of(credit, v.rules.level_thresholds),
+            good=count(self.buyer_rating == L.GOOD) + count(self.credit_counted),
+            neutral=count(self.buyer_rating == L.NEUTRAL), bad=count(self.buyer_rating == L.BAD))
+
+    def result(self) -> ScoreResult:
+        return ScoreResult(as_of=int(self.view.as_of), reviews=self.reviews(), sellers=self.sellers(),
+                           buyers=self.buyers())
+
+    def reviews(self) -> L.ReviewRows:
+        """The input's actions in input order, then the system defaults (REV-DEFAULT-GOOD) by
+        order_id (the buyer's before the seller's on one order), then the tmall buyer credits
+        (DSR-TMALL-BUYER) by order_id."""
+        a, o = self.view.actions, self.view.orders
+        m = len(a)
+        parts = [self.system[k] for k in sorted(self.system)]
+        d_row, d_author, d_status, d_eff, d_points, c_row, c_status, c_eff, c_points = (
+            np.concatenate([p[i] for p in parts]) for i in range(9))
+        id_rank = _id_rank(o.order_id)
+        d_row, d_author, d_status, d_eff, d_points = _by_key(
+            id_rank[d_row] * 2 + d_author, d_row, d_author, d_status, d_eff, d_points)
+        c_row, c_status, c_eff, c_points = _by_key(id_rank[c_row], c_row, c_status, c_eff, c_points)
+        k, c = len(d_row), len(c_row)
+        rating = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
+        return L.ReviewRows(
+            source=np.concatenate([np.arange(m, dtype=np.int64), np.full(k + c, -1, np.int64)]),
+            order_id=np.concatenate([a.order_id, o.order_id[d_row], o.order_id[c_row]]),
+            author=np.concatenate([a.author, d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
+            kind=np.concatenate([np.where(a.action == L.DSR, np.int8(L.DSR_KIND), np.int8(L.CREDIT)),
+                                 np.full(k + c, L.CREDIT, np.int8)]),
+            origin=np.concatenate([np.zeros(m, np.int8), np.ones(k + c, np.int8)]),
+            rating=np.concatenate([rating, np.full(k + c, L.GOOD, np.int8)]),
+            effective_at=np.concatenate([self.effective_at, d_eff, c_eff]),
+            status=np.concatenate([self.status, d_status, c_status]),
+            points=np.concatenate([self.points, d_points, c_points]),
+        )
+
+
+def _action_results(ctx: _Context, ledger: Ledger, points: np.ndarray):
+    """Status, effect time and points of every action row of a chunk (REV-ACTIONS output rules)."""
+    a, acc, u, dsr = ctx.actions, ledger.accepted, ledger.units, ledger.dsr
+    m = len(a)
     status = acc.row_status.copy()
     eff = np.full(m, NEVER, np.int64)
     pts = np.zeros(m, np.float64)
-    rating = a.rating.copy()
-    rating[(a.action == L.DELETE) | (a.action == L.DSR)] = L.NO_RATING
-
-    # Credit reviews: the rate row, and the change row if any (REV-ACTIONS output rules).
+    # Credit reviews: the rate row, and the change row if any.
     for author in (L.BUYER, L.SELLER):
         given = np.flatnonzero(acc.rate_row[author] >= 0)
         rate_rows = acc.rate_row[author][given]
@@ -607,86 +795,81 @@ def _rows(ctx: _View, ledger: Ledger, points: np.ndarray, credit_points: np.ndar
         status[c_rows] = np.where(is_delete, np.minimum(c_status, L.SUPERSEDED), c_status)
         eff[c_rows] = np.where(~is_delete & (c_status > _EFFECT_STAGE), u.effective_at[author][c_idx], NEVER)
         pts[c_rows] = np.where(is_delete, 0.0, points[author][c_idx])
-
     # DSRs.
     d_orders = np.flatnonzero(dsr.exists)
     d_rows = acc.dsr_row[d_orders]
     status[d_rows] = dsr.status[d_orders]
     eff[d_rows] = np.where(dsr.status[d_orders] > _EFFECT_STAGE, dsr.at[d_orders], NEVER)
+    return status, eff, pts
 
-    # System defaults (REV-DEFAULT-GOOD) by order_id (the buyer's before the seller's on one
-    # order), then tmall buyer credits (DSR-TMALL-BUYER) by order_id.
-    by_id = np.argsort(o.order_id, kind="stable")
-    slot = np.flatnonzero(u.default[:, by_id].T.reshape(-1))  # order-major, author-minor
-    d_order, d_author = by_id[slot // 2], (slot % 2).astype(np.int8)
+
+def _system_rows(ctx: _Context, ledger: Ledger, points: np.ndarray, credit_points: np.ndarray) -> tuple:
+    """A chunk's system rows: the default reviews (input order row, author, status, effect time,
+    points) in (order, author) order, then the tmall buyer credits (row, status, effect time,
+    points)."""
+    u, dsr = ledger.units, ledger.dsr
+    d_order, d_author = np.nonzero(u.default.T)  # order-major, the buyer's first
     d_status = u.status[d_author, d_order]
-    c_order = by_id[dsr.credit_exists[by_id]]
+    d_eff = np.where(d_status > _EFFECT_STAGE, u.effective_at[d_author, d_order], NEVER)
+    c_order = np.flatnonzero(dsr.credit_exists)
     c_status = dsr.credit_status[c_order]
-    k, c = len(d_order), len(c_order)
-    return L.ReviewRows(
-        source=np.concatenate([np.arange(m, dtype=np.int64), np.full(k + c, -1, np.int64)]),
-        order_id=np.concatenate([a.order_id, o.order_id[d_order], o.order_id[c_order]]),
-        author=np.concatenate([a.author, d_author, np.full(c, L.SELLER, np.int8)]),
-        kind=np.concatenate([np.where(a.action == L.DSR, L.DSR_KIND, L.CREDIT).astype(np.int8),
-                             np.full(k + c, L.CREDIT, np.int8)]),
-        origin=np.concatenate([np.zeros(m, np.int8), np.ones(k + c, np.int8)]),
-        rating=np.concatenate([rating, np.full(k + c, L.GOOD, np.int8)]),
-        effective_at=np.concatenate([
-            eff, np.where(d_status > _EFFECT_STAGE, u.effective_at[d_author, d_order], NEVER),
-            np.where(c_status > _EFFECT_STAGE, dsr.at[c_order], NEVER)]),
-        status=np.concatenate([status, d_status, c_status]).astype(np.int8),
-        points=np.concatenate([pts, points[d_author, d_order], credit_points[c_order]]),
-    )
+    c_eff = np.where(c_status > _EFFECT_STAGE, dsr.at[c_order], NEVER)
+    return (ctx.input_rows(d_order), d_author.astype(np.int8), d_status, d_eff, points[d_author, d_order],
+            ctx.input_rows(c_order), c_status, c_eff, credit_points[c_order])
+
+
+def _id_rank(order_ids: np.ndarray) -> np.ndarray:
+    """Each order's position in order_id order."""
+    n = len(order_ids)
+    if n < 2 or bool((order_ids[1:] > order_ids[:-1]).all()):  # logs usually come sorted by id
+        return np.arange(n)
+    rank = np.empty(n, np.int64)
+    rank[np.argsort(order_ids)] = np.arange(n)
+    return rank
+
+
+def _by_key(key: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``columns`` reordered by their distinct ``key``."""
+    if len(key) > 1 and not bool((key[1:] > key[:-1]).all()):
+        order = np.argsort(key)
+        columns = tuple(col[order] for col in columns)
+    return columns
 
 
 # --- 6. account scores ------------------------------------------------------------------------
 
-def _accounts(ctx: _View, ledger: Ledger, points: np.ndarray, credit_points: np.ndarray):
+def _seller_scores(ctx: _Context, ledger: Ledger, points: np.ndarray) -> L.SellerScores:
+    """The chunk's sellers: buyer -> seller reviews (SCORE-CREDIT, SCORE-POSITIVE-RATE) and DSRs
+    (DSR-MEAN)."""
     rules, as_of, u, dsr = ctx.rules, ctx.as_of, ledger.units, ledger.dsr
-    n_sellers, n_buyers = len(ctx.seller_ids), len(ctx.buyer_ids)
-    counted = u.exists & (u.status == L.COUNTED)
+    n_sellers, s_rank = len(ctx.seller_ids), ctx.seller_rank
+    counted = u.exists[0] & (u.status[0] == L.COUNTED)
 
-    def counts(mask, rank, size):
-        return np.bincount(rank[mask], minlength=size).astype(np.int64)
+    def count(mask):
+        return np.bincount(s_rank[mask], minlength=n_sellers).astype(np.int64)
 
-    # Sellers: buyer -> seller reviews (SCORE-CREDIT, SCORE-POSITIVE-RATE) and DSRs (DSR-MEAN).
-    s_rank = ctx.seller_rank
-    seller_credit = np.bincount(s_rank, points[0], minlength=n_sellers)
-    good = counts(counted[0] & (u.rating[0] == L.GOOD), s_rank, n_sellers)
-    neutral = counts(counted[0] & (u.rating[0] == L.NEUTRAL), s_rank, n_sellers)
-    bad = counts(counted[0] & (u.rating[0] == L.BAD), s_rank, n_sellers)
-    recent = counted[0] & (u.effective_at[0] > as_of - days(rules.positive_rate_days))  # SCORE-WINDOW-BOUNDS
-    recent_good = counts(recent & (u.rating[0] == L.GOOD), s_rank, n_sellers)
-    recent_all = counts(recent, s_rank, n_sellers)
+    credit = np.bincount(s_rank, points[0], minlength=n_sellers)
+    recent = counted & (u.effective_at[0] > as_of - days(rules.positive_rate_days))  # SCORE-WINDOW-BOUNDS
+    recent_good = count(recent & (u.rating[0] == L.GOOD))
+    recent_all = count(recent)
     with np.errstate(invalid="ignore", divide="ignore"):
         positive_rate = np.where(recent_all > 0, recent_good / np.maximum(recent_all, 1), np.nan)
     window = dsr.exists & (dsr.status == L.COUNTED) & (dsr.at > as_of - days(rules.dsr_mean_days))
-    d_rows = np.maximum(ledger.accepted.dsr_row, 0)
+    d_rows = ledger.accepted.dsr_row[window]
     means = {}
     for dim in L.DSR_DIMENSIONS:
-        values = getattr(ctx.actions, dim)[d_rows[window]] if window.any() else np.zeros(0, np.int8)
+        values = getattr(ctx.actions, dim)[d_rows]
         # A dimension left empty (0) is not rated and stays out of its mean.
         n_dsr = np.bincount(s_rank[window], values > 0, minlength=n_sellers)
         total = np.bincount(s_rank[window], values.astype(np.float64), minlength=n_sellers)
         with np.errstate(invalid="ignore", divide="ignore"):
             means[dim] = np.where(n_dsr > 0, total / np.maximum(n_dsr, 1), np.nan)
-    sellers = L.SellerScores(
-        seller_id=ctx.seller_ids, credit=seller_credit, level=level_of(seller_credit, rules.level_thresholds),
-        good=good, neutral=neutral, bad=bad, positive_rate=positive_rate,
+    return L.SellerScores(
+        seller_id=ctx.seller_ids, credit=credit, level=level_of(credit, rules.level_thresholds),
+        good=count(counted & (u.rating[0] == L.GOOD)), neutral=count(counted & (u.rating[0] == L.NEUTRAL)),
+        bad=count(counted & (u.rating[0] == L.BAD)), positive_rate=positive_rate,
         dsr_described=means["described"], dsr_service=means["service"],
         dsr_shipping=means["shipping"], dsr_logistics=means["logistics"])
-
-    # Buyers: seller -> buyer reviews and tmall buyer credits.
-    b_rank = ctx.buyer_rank
-    credit_counted = dsr.credit_exists & (dsr.credit_status == L.COUNTED)
-    buyer_credit = (np.bincount(b_rank, points[1], minlength=n_buyers)
-                    + np.bincount(b_rank, credit_points, minlength=n_buyers))
-    buyers = L.BuyerScores(
-        buyer_id=ctx.buyer_ids, credit=buyer_credit, level=level_of(buyer_credit, rules.level_thresholds),
-        good=counts(counted[1] & (u.rating[1] == L.GOOD), b_rank, n_buyers) + counts(credit_counted, b_rank, n_buyers),
-        neutral=counts(counted[1] & (u.rating[1] == L.NEUTRAL), b_rank, n_buyers),
-        bad=counts(counted[1] & (u.rating[1] == L.BAD), b_rank, n_buyers))
-    return sellers, buyers
 
 
 def level_of(credit: np.ndarray, thresholds: tuple[int, ...]) -> np.ndarray:
