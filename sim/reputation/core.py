@@ -155,11 +155,26 @@ class _Context:
 
     @functools.cached_property
     def pair_groups(self) -> tuple[np.ndarray, np.ndarray]:
-        """Dense pair rank of each order (SCORE-SCOPE), and whether the pair has more than one
-        order (only those can collide in dedup or the caps)."""
+        """A dense pair number of each order (SCORE-SCOPE), and whether its pair has more than one
+        order (only those can collide in dedup or the caps).
+
+        Most pairs have one order, so a hash count first finds the orders that may share a pair
+        (a collision only lets a lone order in), and only those are sorted into exact groups; every
+        other order is a pair of its own.
+        """
+        n = self.n
         pair = self.buyer_rank * np.int64(len(self.seller_ids)) + self.seller_rank
-        rank, _ = dense_rank(pair)
-        return rank, np.bincount(rank)[rank] > 1 if len(rank) else np.zeros(0, bool)
+        bits = max(10, n.bit_length() + 3)
+        slot = ((pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)).astype(np.intp)
+        maybe = np.bincount(slot, minlength=1 << bits)[slot] > 1
+        rank = np.empty(n, np.int64)
+        shared_rank, _ = dense_rank(pair[maybe])
+        rank[maybe] = shared_rank
+        groups = int(shared_rank.max()) + 1 if len(shared_rank) else 0
+        rank[~maybe] = np.arange(groups, groups + n - len(shared_rank))
+        multi = np.zeros(n, bool)
+        multi[maybe] = np.bincount(shared_rank)[shared_rank] > 1 if len(shared_rank) else False
+        return rank, multi
 
     def input_rows(self, local: np.ndarray) -> np.ndarray:
         """Input rows of chunk orders."""
@@ -604,15 +619,18 @@ class _Dsr:
 
 def _rank_in_groups(ctx: _Context, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
     """1-based rank of each of ``rows`` within its (pair, natural month), by ``at`` then order_id."""
-    pair_rank, _ = ctx.pair_groups
-    n = ctx.n
-    key = np.full(n, -1, np.int64)
+    pair_rank, multi = ctx.pair_groups
+    ranks = np.ones(len(rows), np.int64)  # an order alone in its pair is first
+    shared = multi[rows]
+    rows = rows[shared]
+    key = np.full(ctx.n, -1, np.int64)
     month = ctx.month[rows]
     key[rows] = _combine(pair_rank[rows], month - (month.min() if len(month) else 0))
     sorted_rows, start = _sorted_segments(rows, key, at, ctx.orders.order_id)
-    rank = np.zeros(n, np.int64)
+    rank = np.zeros(ctx.n, np.int64)
     rank[sorted_rows] = scan.segmented_cumsum(np.ones(len(sorted_rows), np.int64), start)
-    return rank[rows]
+    ranks[shared] = rank[rows]
+    return ranks
 
 
 def _dsr_statuses(ctx: _Context, acc: _Accepted) -> _Dsr:
