@@ -114,7 +114,13 @@ class Buyers:
             return
         self.visits += n
         at = t0 + np.sort(rng.integers(1, HOUR + 1, n)).astype(np.int64)  # in (now - 1 h, now]
-        buyer = np.searchsorted(self.activity_cum, rng.random(n), side="right").clip(0, self.n - 1)
+        # Who visits: activity-weighted. Searching the draws in increasing order is much faster on
+        # the large cumulative table, and gives the same buyers.
+        u = rng.random(n)
+        order = np.argsort(u)
+        buyer = np.empty(n, np.int64)
+        buyer[order] = np.searchsorted(self.activity_cum, u[order], side="right")
+        buyer = buyer.clip(0, self.n - 1)
         arch = self.archetype[buyer]
         seller = self._choose(buyer, arch)
         keep = seller >= 0
@@ -303,7 +309,7 @@ class Buyers:
         rng = w.rng["satisfaction"]
         n = rows.size
         arch = o["archetype"][rows]
-        again = np.isin(o["after_sales"][rows], (O.AS_EXCHANGE, O.AS_RESHIPPED))
+        again = O.among(o["after_sales"][rows], (O.AS_EXCHANGE, O.AS_RESHIPPED))
         perceived = o["quality"][rows] + sc.perception_sd * rng.standard_normal(n)
         perceived -= np.where(o["courier_outcome"][rows] == O.C_DAMAGED, sc.damage_penalty, 0.0)
         late = np.maximum(0.0, (at - o["expected_at"][rows]) / DAY)

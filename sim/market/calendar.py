@@ -20,66 +20,102 @@ import numpy as np
 class Calendar:
     """Pending (row, due, tag) entries in chunks sorted by due time; a pop takes every due prefix.
 
-    Each push sorts its batch once; a pop binary-searches each chunk for the entries due by ``now``.
-    When more than ``MAX_CHUNKS`` chunks are pending they are merged into one, so a pop costs a few
-    binary searches whatever the spread of due times.
+    A push only copies its batch into a staging area. The first pop after some pushes turns the
+    staged entries into one chunk (a (3, k) array of due times, rows and tags) sorted by due time; as
+    every push between two pops sees the same last tick, raising past due times then gives what it
+    would have at the push.
+    The chunks stay in push order, and the newest are merged while the older of the last two holds
+    no more than twice the newer one's pending entries (as in a binary counter), so there are only a
+    few chunks and each entry is merged a few times; chunks already in due order (fixed delays) are
+    joined without sorting. Ties of (due, row) come out in push order. The earliest pending due time
+    is kept, so a pop with nothing due returns at once.
     """
 
-    MAX_CHUNKS = 16
+    _EMPTY = np.empty(0, np.int64)  # never written: every returned empty array is this one
 
     def __init__(self, origin: int, tick: int) -> None:
         self.origin = int(origin)
         self.tick = int(tick)
-        self.chunks: list[list] = []  # [due, rows, tag, position of the first pending entry]
+        self.chunks: list[list] = []  # [(3, k) array of due, row, tag; position of the first pending]
+        self.staged = np.empty((3, 64), np.int64)  # entries pushed since the last pop, in push order
+        self.n_staged = 0
         self.last = self.origin  # the last tick time handled
         self.size = 0
+        self.next_due = _NONE  # the earliest pending due time of the chunks
 
     def push(self, rows: np.ndarray, due: np.ndarray, tag: np.ndarray | int = 0) -> None:
-        rows = np.asarray(rows, np.int64)
-        if rows.size == 0:
+        rows = np.asarray(rows)
+        k = rows.size
+        if k == 0:
             return
-        due = np.maximum(np.broadcast_to(np.asarray(due, np.int64), rows.shape), self.last + 1)
-        tag = np.broadcast_to(np.asarray(tag, np.int64), rows.shape)
-        order = np.argsort(due, kind="stable")
-        self.chunks.append([due[order], rows[order], tag[order], 0])
-        self.size += rows.size
-        if len(self.chunks) > self.MAX_CHUNKS:
-            self._merge()
+        a = self.n_staged
+        if a + k > self.staged.shape[1]:
+            grown = np.empty((3, max(2 * self.staged.shape[1], a + k)), np.int64)
+            grown[:, :a] = self.staged[:, :a]
+            self.staged = grown
+        self.staged[_DUE, a:a + k] = due
+        self.staged[_ROW, a:a + k] = rows
+        self.staged[_TAG, a:a + k] = tag
+        self.n_staged = a + k
+        self.size += k
 
-    def _merge(self) -> None:
-        due = np.concatenate([c[0][c[3]:] for c in self.chunks])
-        rows = np.concatenate([c[1][c[3]:] for c in self.chunks])
-        tag = np.concatenate([c[2][c[3]:] for c in self.chunks])
-        order = np.argsort(due, kind="stable")
-        self.chunks = [[due[order], rows[order], tag[order], 0]]
+    def _settle(self) -> None:
+        """The staged entries become one sorted chunk."""
+        staged = self.staged[:, : self.n_staged]
+        self.n_staged = 0
+        due = np.maximum(staged[_DUE], self.last + 1, out=staged[_DUE])
+        if due.size > 1 and not (due[1:] >= due[:-1]).all():
+            entries = staged[:, np.argsort(due, kind="stable")]
+        else:
+            entries = staged.copy()
+        self.chunks.append([entries, 0])
+        self.next_due = min(self.next_due, int(entries[_DUE, 0]))
+        chunks = self.chunks
+        while len(chunks) > 1 and _pending(chunks[-2]) <= 2 * _pending(chunks[-1]):
+            chunks[-2:] = [_merge(chunks[-2], chunks[-1])]
 
     def pop(self, now: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Everything due at or before ``now`` (a tick time), sorted by (due, row)."""
+        """Everything due at or before ``now`` (a tick time), sorted by (due, row), ties in push order."""
         now = int(now)
+        if self.n_staged:
+            self._settle()
         self.last = max(self.last, now)
+        if now < self.next_due:
+            return self._EMPTY, self._EMPTY, self._EMPTY
         parts = []
         keep = []
+        next_due = _NONE
         for chunk in self.chunks:
-            due, rows, tag, pos = chunk
-            if due[pos] > now:  # nothing due in this chunk yet
+            entries, pos = chunk
+            due = entries[_DUE]
+            if due[pos] <= now:
+                end = int(due.searchsorted(now, side="right"))
+                parts.append(entries[:, pos:end])
+                chunk[1] = pos = end
+            if pos < due.size:
                 keep.append(chunk)
-                continue
-            end = int(np.searchsorted(due, now, side="right"))
-            if end > pos:
-                parts.append((rows[pos:end], due[pos:end], tag[pos:end]))
-                chunk[3] = end
-            if chunk[3] < due.size:
-                keep.append(chunk)
+                next_due = min(next_due, int(due[pos]))
         self.chunks = keep
-        if not parts:
-            empty = np.empty(0, np.int64)
-            return empty, empty, empty
-        if len(parts) == 1:
-            rows, due, tag = parts[0]
-        else:
-            rows = np.concatenate([p[0] for p in parts])
-            due = np.concatenate([p[1] for p in parts])
-            tag = np.concatenate([p[2] for p in parts])
-        self.size -= rows.size
-        order = np.lexsort((rows, due))
-        return rows[order], due[order], tag[order]
+        self.next_due = next_due
+        out = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        self.size -= out.shape[1]
+        out = out[:, np.lexsort((out[_ROW], out[_DUE]))]
+        return out[_ROW], out[_DUE], out[_TAG]
+
+
+_DUE, _ROW, _TAG = range(3)  # the rows of a chunk
+_NONE = 1 << 63  # a due time after every other: no entry pending
+
+
+def _pending(chunk: list) -> int:
+    return chunk[0].shape[1] - chunk[1]
+
+
+def _merge(older: list, newer: list) -> list:
+    """One chunk of the pending entries of two adjacent chunks; among equal due times the older
+    chunk's entries stay first (a stable sort, or none when the newer chunk starts after the older
+    one ends)."""
+    entries = np.concatenate([older[0][:, older[1]:], newer[0][:, newer[1]:]], axis=1)
+    if older[0][_DUE, -1] > newer[0][_DUE, newer[1]]:
+        entries = entries[:, np.argsort(entries[_DUE], kind="stable")]
+    return [entries, 0]

@@ -76,8 +76,8 @@ class Couriers:
         ready = np.concatenate(self.queue_ready[c])
         order = np.lexsort((rows, ready))
         rows, ready = rows[order], ready[order]
-        live = np.isin(o["state"][rows], (O.PAID, O.SHIPPED)) & (ready <= now)
-        waiting = (ready > now) & np.isin(o["state"][rows], (O.PAID, O.SHIPPED))
+        live = O.among(o["state"][rows], (O.PAID, O.SHIPPED)) & (ready <= now)
+        waiting = (ready > now) & O.among(o["state"][rows], (O.PAID, O.SHIPPED))
         take = np.flatnonzero(live)
         cap = self.capacity[c]
         if cap > 0 and take.size > cap:
@@ -113,6 +113,6 @@ class Couriers:
         arrive = now + transit + np.where(delayed, extra, 0)
         o["courier_outcome"][rows] = outcome
         o["expected_at"][rows] = now + np.rint(mean).astype(np.int64)
-        arrives = ~np.isin(outcome, (O.C_LOST, O.C_UNDELIVERABLE))
+        arrives = ~O.among(outcome, (O.C_LOST, O.C_UNDELIVERABLE))
         self.deliveries.push(rows[arrives], arrive[arrives], o["shipments"][rows[arrives]])
         w.buyers.expect_parcel(rows[~arrives], o["expected_at"][rows[~arrives]])

@@ -269,7 +269,7 @@ class Platform:
         p = w.scenario.platform
         o = w.book.orders
         outcome = o["courier_outcome"][rows]
-        lost = np.isin(outcome, (O.C_LOST, O.C_UNDELIVERABLE)) & (o["delivered_at"][rows] == NEVER)
+        lost = O.among(outcome, (O.C_LOST, O.C_UNDELIVERABLE)) & (o["delivered_at"][rows] == NEVER)
         damaged = outcome == O.C_DAMAGED
         defect = o["quality"][rows] < p.defect_quality
         win_p = np.select([lost, damaged, defect], [p.intervene_win_loss, p.intervene_win_damage,

@@ -87,7 +87,7 @@ class Reviewers:
         s = o["satisfaction"][rows].astype(np.float64)
         s = np.where(np.isnan(s), -1.0, s)  # nothing arrived and the timer ran out
         margin = w.scenario.buyers.mild_margin
-        refused = np.isin(o["after_sales"][rows], (O.AS_REFUSED, O.AS_INTERVENED))
+        refused = O.among(o["after_sales"][rows], (O.AS_REFUSED, O.AS_INTERVENED))
         satisfied = (s >= 0) & ~refused
         mild = (s < 0) & (s >= -margin) & ~refused
         cash = o["cashback"][rows]
@@ -108,7 +108,7 @@ class Reviewers:
         shipping = 5 - 0.7 * np.maximum(0.0, dispatch_days - 2) + noise[2]
         outcome = o["courier_outcome"][rows]
         logistics = (5 - 0.5 * o["late_days"][rows] - 2.0 * (outcome == O.C_DAMAGED)
-                     - 2.0 * np.isin(outcome, (O.C_LOST, O.C_UNDELIVERABLE)) + noise[3])
+                     - 2.0 * O.among(outcome, (O.C_LOST, O.C_UNDELIVERABLE)) + noise[3])
         dims = [np.clip(np.rint(x), 1, 5).astype(np.int8) for x in (described, service, shipping, logistics)]
         gives_dsr = np.where(taobao, rng.random(n) < w.buyers.arch_param("dsr_prob", arch), True)
         book = w.book

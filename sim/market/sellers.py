@@ -102,7 +102,7 @@ class Sellers:
         if rows.size:
             keep = o["state"][rows] == O.PAID
             rows, due = rows[keep], due[keep]
-            physical = np.isin(o["kind"][rows], PHYSICAL)
+            physical = O.among(o["kind"][rows], PHYSICAL)
             direct = rows[~physical]
             book.ship(direct, due[~physical])
             book.deliver(direct, due[~physical])
