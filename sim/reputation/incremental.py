@@ -12,10 +12,11 @@ scoring, so it equals ``core.score`` on the same log and as-of time, which the p
 Account scores are kept as running sums per account. Under an integral rule set (no decay, no
 reviewer weighting) each order adds fixed amounts to its seller's and buyer's sums that change only
 when its pair is rescored or when one of its reviews or its DSR leaves the positive-rate or DSR-mean
-window (SCORE-POSITIVE-RATE, DSR-MEAN). At each advance the scorer subtracts the old amounts of
-exactly those orders and adds the new ones. The amounts are whole numbers held in float64, so the
-sums are exact and ``scores()`` equals the account scores of ``core.score``. Under decay or reviewer
-weighting every point changes every day, and ``scores()`` sums the whole ledger instead.
+window (SCORE-POSITIVE-RATE, DSR-MEAN). The scorer keeps each order's amounts (small whole
+numbers, int8), and at each advance it subtracts the old amounts of exactly those orders and adds
+the new ones. The sums are whole numbers held in float64, so they are exact and ``scores()``
+equals the account scores of ``core.score``. Under decay or reviewer weighting every point changes
+every day, and ``scores()`` sums the whole ledger instead.
 
 Every per-order and per-action array lives in a buffer whose capacity doubles, so growing the log
 by a day costs the new rows only.
@@ -63,11 +64,16 @@ def _reserve(buf: np.ndarray, need: int, fill) -> np.ndarray:
 
 
 class _Slots:
-    """Dense slots for int64 keys, handed out as keys first appear (a sorted key table)."""
+    """Dense slots for int64 keys, handed out as keys first appear.
+
+    The keys live in two sorted tables: a large one, and a small one that takes the new keys and is
+    merged into the large one when it reaches an eighth of its size. Adding a day's keys then costs
+    a binary search and an insert into the small table, not a copy of every key seen so far.
+    """
 
     def __init__(self) -> None:
-        self.keys = np.zeros(0, np.int64)  # sorted
-        self.slots = np.zeros(0, np.int64)  # slot of each sorted key
+        empty = np.zeros(0, np.int64)
+        self.tables = [[empty, empty], [empty, empty]]  # [sorted keys, their slots]: large, small
         self.n = 0
 
     def __call__(self, keys: np.ndarray) -> np.ndarray:
@@ -75,20 +81,37 @@ class _Slots:
         keys = np.asarray(keys, np.int64)
         order = np.argsort(keys, kind="stable")
         wanted = keys[order]  # sorted queries search a large table faster
-        pos = np.searchsorted(self.keys, wanted)
-        known = pos < len(self.keys)
-        known[known] = self.keys[pos[known]] == wanted[known]
-        if not known.all():
-            new = wanted[~known]
+        slot = np.full(len(keys), -1, np.int64)
+        for table, slots in self.tables:
+            pos = np.minimum(np.searchsorted(table, wanted), max(len(table) - 1, 0))
+            hit = table[pos] == wanted if len(table) else np.zeros(len(wanted), bool)
+            slot[hit] = slots[pos[hit]]
+        miss = slot < 0
+        if miss.any():
+            new = wanted[miss]
             new = new[np.append(True, new[1:] != new[:-1])]
-            at = np.searchsorted(self.keys, new)
-            self.keys = np.insert(self.keys, at, new)
-            self.slots = np.insert(self.slots, at, np.arange(self.n, self.n + len(new), dtype=np.int64))
+            slot[miss] = self.n + np.searchsorted(new, wanted[miss])
+            self._add(1, new, np.arange(self.n, self.n + len(new), dtype=np.int64))
             self.n += len(new)
-            pos = np.searchsorted(self.keys, wanted)
+            large, small = self.tables
+            if len(small[0]) > max(1024, len(large[0]) // 8):
+                self._add(0, *small)
+                self.tables[1] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
         out = np.empty(len(keys), np.int64)
-        out[order] = self.slots[pos]
+        out[order] = slot
         return out
+
+    def _add(self, level: int, keys: np.ndarray, slots: np.ndarray) -> None:
+        """Insert sorted keys, none of them present, into one table."""
+        table, table_slots = self.tables[level]
+        at = np.searchsorted(table, keys)
+        self.tables[level] = [np.insert(table, at, keys), np.insert(table_slots, at, slots)]
+
+    def sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every key in increasing order, and its slot."""
+        self._add(0, *self.tables[1])
+        self.tables[1] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+        return self.tables[0][0], self.tables[0][1]
 
 
 class IncrementalScorer:
@@ -122,7 +145,9 @@ class IncrementalScorer:
         self._running = rules.integral
         self._seller_sums = np.zeros((len(_SELLER_COLS), 0))
         self._buyer_sums = np.zeros((len(_BUYER_COLS), 0))
+        self._terms = np.zeros((len(_SELLER_COLS) + len(_BUYER_COLS), 0), np.int8)  # per order, as summed
         self._exit = np.zeros(0, np.int64)
+        self._local = np.zeros(0, np.int64)  # scratch: an order's row in the sub-log being rescored
         self.pairs_rescored = 0
 
     # -- growing ---------------------------------------------------------------------------
@@ -140,6 +165,9 @@ class IncrementalScorer:
         self._order_buyer = _reserve(self._order_buyer, n, 0)
         self._watch = _reserve(self._watch, n, NEVER)
         self._exit = _reserve(self._exit, n, NEVER)
+        self._local = _reserve(self._local, n, 0)
+        if self._running:
+            self._terms = _reserve(self._terms, n, 0)
         self._action_order = _reserve(self._action_order, m, 0)
         # Pairs of the new orders (SCORE-SCOPE), from dense account slots.
         seller = self._sellers(orders.seller_id[n0:])
@@ -174,7 +202,6 @@ class IncrementalScorer:
         """Bring the ledger to ``as_of`` for the log given (which extends the previous one)."""
         if self.as_of is not None and as_of < self.as_of:
             raise ValueError("the as-of time of an incremental scorer only moves forward")
-        before = self.as_of if self.as_of is not None else int(as_of)
         touched = [self._grow(orders, actions)]
         if changed_orders is not None:
             touched.append(np.asarray(changed_orders, np.int64))
@@ -188,24 +215,35 @@ class IncrementalScorer:
         order_mask = dirty_pair[self._order_pair[:n]]
         rows = np.flatnonzero(order_mask)
         arows = np.flatnonzero(order_mask[self._action_order[: len(actions)]])
+        if len(rows):
+            self._rescore(orders, actions, rows, arows, as_of)
         if not self._running:
-            if len(rows):
-                self._rescore(orders.take(rows), actions.take(arows), rows, arows, as_of)
             return
         # The orders whose share of the account sums may change: rescored or leaving a window.
         moved = np.flatnonzero(order_mask | (self._exit[:n] <= as_of))
         if len(moved) == 0:
             return
-        old_s, old_b = self._seller_terms(moved, before), self._buyer_terms(moved)
-        if len(rows):
-            self._rescore(orders.take(rows), actions.take(arows), rows, arows, as_of)
-        new_s, new_b = self._seller_terms(moved, as_of), self._buyer_terms(moved)
-        self._add(self._seller_sums, self._order_seller[moved], new_s - old_s)
-        self._add(self._buyer_sums, self._order_buyer[moved], new_b - old_b)
+        new = np.concatenate([self._seller_terms(moved, as_of), self._buyer_terms(moved)])
+        delta = new.astype(np.float64) - self._terms[:, moved]
+        self._terms[:, moved] = new
+        k = len(_SELLER_COLS)
+        self._add(self._seller_sums, self._order_seller[moved], delta[:k])
+        self._add(self._buyer_sums, self._order_buyer[moved], delta[k:])
         self._exit[moved] = self._window_exit(moved, as_of)
 
-    def _rescore(self, sub_orders: Orders, sub_actions: Actions, rows: np.ndarray, arows: np.ndarray,
+    def _rescore(self, orders: Orders, actions: Actions, rows: np.ndarray, arows: np.ndarray,
                  as_of: int) -> None:
+        """Evaluate the sub-log of ``rows`` (whole pairs) and ``arows`` (their actions) and write it
+        into the ledger."""
+        sub_orders, sub_actions = orders.take(rows), actions.take(arows)
+        # The sub-log's order of each of its actions (rows is sorted).
+        self._local[rows] = np.arange(len(rows))
+        local = self._local[self._action_order[arows]]
+        if self._ids_increase:
+            # Order ids only break ties by their order, which the positions keep; contiguous ids
+            # spare the core a search.
+            sub_orders.order_id = np.arange(len(rows), dtype=np.int64)
+            sub_actions.order_id = local
         sub = core.evaluate(sub_orders, sub_actions, self.rules, as_of, self.accounts)
         led = self.ledger
         # Action indices inside the sub-log become indices into the whole log.
@@ -217,8 +255,6 @@ class IncrementalScorer:
         for part, sub_part in ((led.units, sub.units), (led.dsr, sub.dsr)):
             for f in fields(part):
                 getattr(part, f.name)[..., rows] = getattr(sub_part, f.name)
-        # The sub-log's order of each of its actions: rows is sorted, so a binary search.
-        local = np.searchsorted(rows, self._action_order[arows])
         self._watch[rows] = self._next_change(sub_orders, sub_actions, sub, rows, local, as_of)
 
     def _next_change(self, o: Orders, a: Actions, sub: core.Ledger, rows, local, as_of: int) -> np.ndarray:
@@ -260,7 +296,7 @@ class IncrementalScorer:
             counted & (rating == L.GOOD), counted & (rating == L.NEUTRAL), counted & (rating == L.BAD),
             recent & (rating == L.GOOD), recent,  # SCORE-POSITIVE-RATE
             *(v > 0 for v in values), *values,  # DSR-MEAN: an empty dimension (0) is not rated
-        ], np.float64)
+        ], np.int8)
 
     def _buyer_terms(self, rows: np.ndarray) -> np.ndarray:
         """What each order adds to its buyer's sums (``_BUYER_COLS``): the seller's review of the
@@ -272,7 +308,7 @@ class IncrementalScorer:
         return np.array([
             np.where(counted, rating, 0) + tmall, (counted & (rating == L.GOOD)) + tmall,
             counted & (rating == L.NEUTRAL), counted & (rating == L.BAD),
-        ], np.float64)
+        ], np.int8)
 
     def _window_exit(self, rows: np.ndarray, as_of: int) -> np.ndarray:
         """The instant each order's review leaves the positive-rate window or its DSR the DSR-mean
@@ -310,14 +346,15 @@ class IncrementalScorer:
         self._require()
         if not self._running:
             return self.scores()[0]
-        s = dict(zip(_SELLER_COLS, self._seller_sums[:, self._sellers.slots]))
+        ids, slots = self._sellers.sorted()
+        s = dict(zip(_SELLER_COLS, self._seller_sums[:, slots]))
         count = lambda name: s[name].astype(np.int64)  # noqa: E731
         with np.errstate(invalid="ignore", divide="ignore"):
             positive_rate = np.where(s["recent_all"] > 0, s["recent_good"] / np.maximum(s["recent_all"], 1), np.nan)
             means = {d: np.where(s[f"n_{d}"] > 0, s[f"total_{d}"] / np.maximum(s[f"n_{d}"], 1), np.nan)
                      for d in L.DSR_DIMENSIONS}
         return SellerScores(
-            seller_id=self._sellers.keys.copy(), credit=s["credit"],
+            seller_id=ids.copy(), credit=s["credit"],
             level=core.level_of(s["credit"], self.rules.level_thresholds),
             good=count("good"), neutral=count("neutral"), bad=count("bad"), positive_rate=positive_rate,
             dsr_described=means["described"], dsr_service=means["service"],
@@ -327,9 +364,10 @@ class IncrementalScorer:
         self._require()
         if not self._running:
             return self.scores()[1]
-        b = dict(zip(_BUYER_COLS, self._buyer_sums[:, self._buyers.slots]))
+        ids, slots = self._buyers.sorted()
+        b = dict(zip(_BUYER_COLS, self._buyer_sums[:, slots]))
         return BuyerScores(
-            buyer_id=self._buyers.keys.copy(), credit=b["credit"],
+            buyer_id=ids.copy(), credit=b["credit"],
             level=core.level_of(b["credit"], self.rules.level_thresholds),
             good=b["good"].astype(np.int64), neutral=b["neutral"].astype(np.int64),
             bad=b["bad"].astype(np.int64))
