@@ -114,6 +114,53 @@ class _Slots:
         return self.tables[0][0], self.tables[0][1]
 
 
+def _link(first: np.ndarray, following: np.ndarray, owner: np.ndarray, base: int) -> None:
+    """Put new items ``base, base + 1, ...`` at the front of their owners' linked lists
+    (``first[owner]`` is an owner's first item, ``following[item]`` the next one, -1 the end)."""
+    if len(owner) == 0:
+        return
+    order = np.argsort(owner, kind="stable")
+    items, owner = base + order, owner[order]
+    starts = np.append(True, owner[1:] != owner[:-1])
+    ends = np.append(starts[1:], True)
+    after = np.empty(len(items), np.int64)
+    after[:-1] = items[1:]
+    after[ends] = first[owner[ends]]
+    following[items] = after
+    first[owner[starts]] = items[starts]
+
+
+def _walk(first: np.ndarray, following: np.ndarray, owners: np.ndarray, mark: np.ndarray) -> np.ndarray:
+    """Every item of the given (distinct) owners' linked lists, sorted."""
+    item = first[owners]
+    parts = []
+    while True:
+        item = item[item >= 0]
+        if len(item) == 0:
+            break
+        parts.append(item)
+        item = following[item]
+    return _sorted_set(parts, mark)
+
+
+def _sorted_set(parts: list[np.ndarray], mark: np.ndarray) -> np.ndarray:
+    """The distinct items of ``parts`` in increasing order, through ``mark``, a scratch array of
+    False over every item (left False): cheaper than sorting when the items are many."""
+    for part in parts:
+        mark[part] = True
+    out = np.flatnonzero(mark)
+    mark[out] = False
+    return out
+
+
+def _distinct(values: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """The distinct values, in no particular order, through ``scratch``, an int64 array indexed by
+    value: each value keeps the one position whose index the scratch holds after the scatter."""
+    position = np.arange(len(values))
+    scratch[values] = position
+    return values[scratch[values] == position]
+
+
 class IncrementalScorer:
     """Scores a growing log. Call ``advance`` with the whole log so far (rows are only appended;
     ``changed_orders`` lists orders whose success_at, refund or removed_at changed), then read
@@ -133,6 +180,14 @@ class IncrementalScorer:
         self._actions: Actions | None = None
         self._n = self._m = 0
         self._action_order = np.zeros(0, np.int64)  # order row of each action
+        # Linked lists: the orders of each pair, and the actions of each order (-1 ends a list).
+        self._pair_first = np.zeros(0, np.int64)
+        self._pair_next = np.zeros(0, np.int64)
+        self._pair_scratch = np.zeros(0, np.int64)  # scratch, per pair
+        self._order_mark = np.zeros(0, bool)  # scratch, per order
+        self._action_mark = np.zeros(0, bool)  # scratch, per action
+        self._order_first_action = np.zeros(0, np.int64)
+        self._next_action = np.zeros(0, np.int64)
         self._watch = np.zeros(0, np.int64)  # per order: the next instant its pair may change
         self._order_pair = np.zeros(0, np.int64)
         self._pairs = _Slots()
@@ -169,15 +224,24 @@ class IncrementalScorer:
         if self._running:
             self._terms = _reserve(self._terms, n, 0)
         self._action_order = _reserve(self._action_order, m, 0)
+        self._pair_next = _reserve(self._pair_next, n, -1)
+        self._order_first_action = _reserve(self._order_first_action, n, -1)
+        self._next_action = _reserve(self._next_action, m, -1)
+        self._order_mark = _reserve(self._order_mark, n, False)
+        self._action_mark = _reserve(self._action_mark, m, False)
         # Pairs of the new orders (SCORE-SCOPE), from dense account slots.
         seller = self._sellers(orders.seller_id[n0:])
         buyer = self._buyers(orders.buyer_id[n0:])
         self._order_seller[n0:n], self._order_buyer[n0:n] = seller, buyer
         self._order_pair[n0:n] = self._pairs((buyer << 32) | seller)
+        self._pair_first = _reserve(self._pair_first, self._pairs.n, -1)
+        self._pair_scratch = _reserve(self._pair_scratch, self._pairs.n, NEVER)
+        _link(self._pair_first, self._pair_next, self._order_pair[n0:n], n0)
         self._seller_sums = _reserve(self._seller_sums, self._sellers.n, 0.0)
         self._buyer_sums = _reserve(self._buyer_sums, self._buyers.n, 0.0)
         new_action_orders = self._order_rows(orders, actions.order_id[m0:], n0)
         self._action_order[m0:m] = new_action_orders
+        _link(self._order_first_action, self._next_action, new_action_orders, m0)
         self._n, self._m = n, m
         return np.concatenate([np.arange(n0, n, dtype=np.int64), new_action_orders])
 
@@ -208,19 +272,16 @@ class IncrementalScorer:
         n = len(orders)
         touched.append(np.flatnonzero(self._watch[:n] <= as_of))
         self._orders, self._actions, self.as_of = orders, actions, int(as_of)
-        dirty_orders = np.concatenate(touched)
-        dirty_pair = np.zeros(self._pairs.n, dtype=bool)
-        dirty_pair[self._order_pair[dirty_orders]] = True
-        self.pairs_rescored += int(dirty_pair.sum())
-        order_mask = dirty_pair[self._order_pair[:n]]
-        rows = np.flatnonzero(order_mask)
-        arows = np.flatnonzero(order_mask[self._action_order[: len(actions)]])
+        dirty_pairs = _distinct(self._order_pair[np.concatenate(touched)], self._pair_scratch)
+        self.pairs_rescored += len(dirty_pairs)
+        rows = _walk(self._pair_first, self._pair_next, dirty_pairs, self._order_mark[:n])
         if len(rows):
+            arows = _walk(self._order_first_action, self._next_action, rows, self._action_mark[: len(actions)])
             self._rescore(orders, actions, rows, arows, as_of)
         if not self._running:
             return
         # The orders whose share of the account sums may change: rescored or leaving a window.
-        moved = np.flatnonzero(order_mask | (self._exit[:n] <= as_of))
+        moved = _sorted_set([rows, np.flatnonzero(self._exit[:n] <= as_of)], self._order_mark[:n])
         if len(moved) == 0:
             return
         new = np.concatenate([self._seller_terms(moved, as_of), self._buyer_terms(moved)])
@@ -269,10 +330,11 @@ class IncrementalScorer:
         np.minimum.at(pending, local, later(a.at))
         watch = np.minimum(watch, pending)
         # A pair changes as a whole: every order of it watches the pair's earliest instant.
-        pair, inverse = np.unique(self._order_pair[rows], return_inverse=True)
-        first = np.full(len(pair), NEVER, np.int64)
-        np.minimum.at(first, inverse, watch)
-        return first[inverse]
+        pair = self._order_pair[rows]
+        first = self._pair_scratch  # scratch, per pair
+        first[pair] = NEVER
+        np.minimum.at(first, pair, watch)
+        return first[pair]
 
     # -- running account sums --------------------------------------------------------------
 
