@@ -114,6 +114,13 @@ class _Slots:
         return self.tables[0][0], self.tables[0][1]
 
 
+def _add(sums: np.ndarray, slot: np.ndarray, delta: np.ndarray) -> None:
+    """Add each column of ``delta`` to the sums of its account ``slot`` (whole numbers: exact)."""
+    for k in range(len(sums)):
+        add = np.bincount(slot, delta[k])
+        sums[k, : len(add)] += add
+
+
 def _link(first: np.ndarray, following: np.ndarray, owner: np.ndarray, base: int) -> None:
     """Put new items ``base, base + 1, ...`` at the front of their owners' linked lists
     (``first[owner]`` is an owner's first item, ``following[item]`` the next one, -1 the end)."""
@@ -195,6 +202,7 @@ class IncrementalScorer:
         self._order_seller = np.zeros(0, np.int64)  # seller slot per order
         self._order_buyer = np.zeros(0, np.int64)
         self._ids_increase = True  # order ids so far strictly increase with the row
+        self._ids_contiguous = True  # ... by one from the first
         # Running account sums (integral rule sets only), and per order the next instant one of
         # its reviews or its DSR leaves a window of the sums.
         self._running = rules.integral
@@ -246,14 +254,21 @@ class IncrementalScorer:
         return np.concatenate([np.arange(n0, n, dtype=np.int64), new_action_orders])
 
     def _order_rows(self, orders: Orders, wanted: np.ndarray, n0: int) -> np.ndarray:
-        """The order row of each wanted order_id. While order ids increase with the row (as in the
-        market) a binary search finds them; otherwise the core's lookup over the whole log."""
+        """The order row of each wanted order_id. While order ids increase with the row a binary
+        search finds them, and while they also go up by one (the market's ids are its rows) a
+        subtraction; otherwise the core's lookup over the whole log."""
         ids = orders.order_id
         if self._ids_increase and len(ids) > n0:
-            new = ids[n0 - 1 if n0 else 0:]
-            self._ids_increase = bool((np.diff(new) > 0).all())
+            step = np.diff(ids[n0 - 1 if n0 else 0:])
+            self._ids_increase = bool((step > 0).all())
+            self._ids_contiguous = self._ids_contiguous and bool((step == 1).all())
         if not self._ids_increase or len(wanted) == 0:
             return core.order_rows(ids, wanted)
+        if self._ids_contiguous:
+            rows = wanted - ids[0]
+            if ((rows < 0) | (rows >= len(ids))).any():
+                return core.order_rows(ids, wanted)  # raises for the unknown id
+            return rows
         rows = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
         if (ids[rows] != wanted).any():
             return core.order_rows(ids, wanted)  # raises for the unknown id
@@ -285,12 +300,14 @@ class IncrementalScorer:
         if len(moved) == 0:
             return
         new = np.concatenate([self._seller_terms(moved, as_of), self._buyer_terms(moved)])
-        delta = new.astype(np.float64) - self._terms[:, moved]
+        delta = new.astype(np.int16) - self._terms[:, moved]
         self._terms[:, moved] = new
-        k = len(_SELLER_COLS)
-        self._add(self._seller_sums, self._order_seller[moved], delta[:k])
-        self._add(self._buyer_sums, self._order_buyer[moved], delta[k:])
         self._exit[moved] = self._window_exit(moved, as_of)
+        changed = delta.any(axis=0)
+        moved, delta = moved[changed], delta[:, changed]
+        k = len(_SELLER_COLS)
+        _add(self._seller_sums, self._order_seller[moved], delta[:k])
+        _add(self._buyer_sums, self._order_buyer[moved], delta[k:])
 
     def _rescore(self, orders: Orders, actions: Actions, rows: np.ndarray, arows: np.ndarray,
                  as_of: int) -> None:
@@ -382,13 +399,6 @@ class IncrementalScorer:
         dsr_in = led.dsr.exists[rows] & (led.dsr.status[rows] == L.COUNTED) & (dsr_out > as_of)
         return np.minimum(np.where(review_in, review_out, NEVER), np.where(dsr_in, dsr_out, NEVER))
 
-    @staticmethod
-    def _add(sums: np.ndarray, slot: np.ndarray, delta: np.ndarray) -> None:
-        changed = delta.any(axis=0)
-        slot, delta = slot[changed], delta[:, changed]
-        for k in range(len(sums)):
-            add = np.bincount(slot, delta[k])
-            sums[k, : len(add)] += add
 
     # -- reading ---------------------------------------------------------------------------
 
