@@ -380,7 +380,8 @@ def to_tables(orders: Orders, actions: Actions):
 def write(orders: Orders, actions: Actions, out: str | Path, plain_strings: bool = False) -> tuple[Path, Path]:
     """Write ``out/orders.parquet`` and ``out/reviews.parquet``; returns their paths."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
+
+    from sim.io.parquet import write_parquet
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -390,7 +391,7 @@ def write(orders: Orders, actions: Actions, out: str | Path, plain_strings: bool
             table = pa.table({name: (col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col)
                               for name, col in zip(table.column_names, table.columns)})
         tmp = path.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp, compression="snappy")
+        write_parquet(table, tmp)  # repsim's own Parquet convention (sim.io.parquet)
         tmp.replace(path)
     return paths
 

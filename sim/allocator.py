@@ -7,6 +7,10 @@ system time than the arithmetic. ``keep_freed_memory`` tells glibc to serve larg
 heap and to keep freed heap memory, so the next temporary reuses pages already mapped. Peak
 memory is unchanged (the high-water mark is the same); the process simply does not give memory
 back before it ends. Elsewhere than glibc on Linux, it does nothing.
+
+pyarrow's own pool (jemalloc or mimalloc) would keep a second heap beside glibc's, so memory
+freed by the file readers could not serve numpy and the reverse; ``keep_freed_memory`` switches
+pyarrow to the system allocator, so both draw on the one heap.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):  # not glibc
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
     return bool(mallopt(_M_MMAP_MAX, 0)  # no mmap for big blocks: they come from the heap
                 and mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)  # and freed heap memory stays mapped
                 and mallopt(_M_TOP_PAD, 64 << 20))  # grow the heap in big steps

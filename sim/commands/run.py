@@ -43,9 +43,9 @@ def resolve_rules(scenario, spec: str | None):
 def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_spec: str | None = None,
                  days: int | None = None, quiet: bool = True) -> dict:
     """Validate, size, simulate and write; return the summary."""
-    import pyarrow.parquet as pq
 
     from sim.io.atomic import atomic_output_dir
+    from sim.io.parquet import write_parquet
     from sim.market.records import orders_table, reviews_table, sellers_daily_table, summary
     from sim.market.world import STREAMS, World
     from sim.scenario.schema import canonical, load
@@ -73,9 +73,9 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
             if bar is not None:
                 bar.close()
         t1 = time.perf_counter()
-        pq.write_table(orders_table(world), staging / "orders.parquet")
-        pq.write_table(reviews_table(world), staging / "reviews.parquet")
-        pq.write_table(sellers_daily_table(world), staging / "sellers_daily.parquet")
+        write_parquet(orders_table(world), staging / "orders.parquet")
+        write_parquet(reviews_table(world), staging / "reviews.parquet")
+        write_parquet(sellers_daily_table(world), staging / "sellers_daily.parquet")
         result = summary(world)
         result["scenario"] = scenario.run.name
         result["seed"] = seed

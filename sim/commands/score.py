@@ -57,6 +57,7 @@ def score_files(orders_path: str | Path, reviews_path: str | Path, out: str | Pa
         actions = read_actions(reviews_path, orders, orders_source=str(orders_path))
         accounts = read_accounts(accounts_path) if accounts_path is not None else None
         result = score(orders, actions, rules, as_of=as_of_seconds, accounts=accounts)
+        del orders, actions, accounts  # their memory serves the writer
         write_result(result, staging, fmt, rules)
     return result
 

@@ -84,11 +84,15 @@ class Column:
 
 
 class LogTable:
-    """A log file read into numpy columns, with the raw pyarrow table kept for error messages."""
+    """A log file read into numpy columns. ``raw_column(name)`` reads a column of the file again,
+    as pyarrow gives it, to quote a bad cell in an error message (the raw table itself is let go
+    column by column while converting, so its memory serves the next column)."""
 
-    def __init__(self, source: str, raw: pa.Table, n: int) -> None:
+    def __init__(self, source: str, raw_column: Callable[[str], pa.ChunkedArray], present: list[str],
+                 n: int) -> None:
         self.source = source
-        self.raw = raw
+        self.raw_column = raw_column
+        self.present = present
         self.n = n
         self.columns: dict[str, np.ndarray] = {}
 
@@ -97,9 +101,9 @@ class LogTable:
 
     def cell(self, row: int, column: str) -> str:
         """The cell as the user wrote it (native Parquet values as text); empty cells are ''."""
-        if column not in self.raw.column_names:
+        if column not in self.present:
             return ""
-        value = self.raw.column(column)[row].as_py()
+        value = self.raw_column(column)[row].as_py()
         return "" if value is None else str(value)
 
     def fail(self, row: int, column: str, expected: str) -> NoReturn:
@@ -205,11 +209,17 @@ def read_table(path: str | Path, columns: Sequence[Column]) -> LogTable:
             raise InputError(source, "header", f"a column '{column.name}'",
                              ", ".join(map(str, present)))
     wanted = [c.name for c in columns if c.name in present]
-    raw = _read_csv(path, source, wanted) if fmt == "csv" else _read_parquet(path, source, wanted)
-    log = LogTable(source, raw, raw.num_rows)
+    read = _read_csv if fmt == "csv" else _read_parquet
+    # CSV is parsed whole; Parquet is read a column at a time, so only one raw column is held
+    # beside the converted ones.
+    raw = read(path, source, wanted if fmt == "csv" else wanted[:1])
+    log = LogTable(source, lambda name: read(path, source, [name]).column(name), wanted, raw.num_rows)
     for column in columns:
         if column.name in present:
-            log.columns[column.name] = _convert(log, column)
+            if column.name not in raw.column_names:
+                raw = read(path, source, [column.name])
+            log.columns[column.name] = _convert(log, column, raw.column(column.name))
+            raw = raw.drop_columns([column.name])
         else:
             log.columns[column.name] = np.full(log.n, column.empty, dtype=column.dtype)
     return log
@@ -273,9 +283,8 @@ def _first_line(exc: BaseException) -> str:
 # mask of non-empty cells, or ``None`` when no cell is empty. Fixed-width columns are read straight
 # from their Arrow buffers (zero-copy), so Parquet's native columns cost almost nothing.
 
-def _convert(log: LogTable, column: Column) -> np.ndarray:
+def _convert(log: LogTable, column: Column, arr: pa.ChunkedArray) -> np.ndarray:
     """One raw column to its numpy array; raises at the first bad cell."""
-    arr = log.raw.column(column.name)
     arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     if pa.types.is_null(arr.type):  # a column with no value at all
         values, valid = np.zeros(len(arr), np.int64), np.zeros(len(arr), dtype=bool)

@@ -9,13 +9,14 @@ in CSV an ISO 8601 string with ``+08:00``. See docs/formats.md.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
+from sim.io.parquet import write_parquet
 from sim.reputation.log import (
     AUTHOR_NAMES, KIND_NAMES, NO_RATING, ORIGIN_NAMES, RATING_NAMES, STATUS_NAMES, BuyerScores,
     ReviewRows, ScoreResult, SellerScores,
@@ -42,17 +43,11 @@ def write_result(result: ScoreResult, directory: str | Path, fmt: str = "csv", r
         "buyers": buyers_table(result.buyers, integral),
         "reviews": reviews_table(result.reviews, integral, fmt),
     }
-    written = []
-    for name, table in tables.items():
-        path = directory / f"{name}.{fmt}"
-        if fmt == "parquet":
-            # Dictionary pages only for the name columns, statistics only for the ids: the other
-            # columns gain little from either, and both cost time at tens of millions of rows.
-            names = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
-            pq.write_table(table, path, use_dictionary=names, write_statistics=[table.column_names[0]])
-        else:
-            write_csv(table, path)
-        written.append(path)
+    written = [directory / f"{name}.{fmt}" for name in tables]
+    write = write_parquet if fmt == "parquet" else write_csv
+    # pyarrow's writers release the GIL: the small tables are written while the big one is.
+    with ThreadPoolExecutor(max_workers=len(tables)) as pool:
+        list(pool.map(write, tables.values(), written))
     manifest = {
         "as_of": int(result.as_of),
         "as_of_local": format_timestamp(result.as_of) if result.as_of < NEVER else None,

@@ -11,6 +11,8 @@ row order is broken as in the whole log.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +44,10 @@ class Plan:
 
     def __len__(self) -> int:
         return len(self.order_bounds) - 1
+
+    def chunks(self) -> list[Callable[[], Chunk]]:
+        """One maker per chunk (a chunk's arrays take memory; make each when it is scored)."""
+        return [functools.partial(self.chunk, k) for k in range(len(self))]
 
     def chunk(self, k: int) -> Chunk:
         rows = self.order_perm[self.order_bounds[k]:self.order_bounds[k + 1]]

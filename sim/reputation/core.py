@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 
@@ -63,12 +64,12 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     view = _View(orders, actions, rules, np.int64(as_of))
     order_row = order_rows(orders.order_id, actions.order_id)
     plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
-    if plan is None:
-        chunks = [chunking.whole(order_row, len(view.seller_ids))]
-    else:
-        chunks = [plan.chunk(k) for k in range(len(plan))]
+    chunks = [lambda: chunking.whole(order_row, len(view.seller_ids))] if plan is None else plan.chunks()
     totals = _Totals(view, with_rows=True)
     _sum_chunks(view, accounts, chunks, totals, workers)
+    # Let the plan go before the result rows are built: fresh memory is slow to fault in, and
+    # the rows can reuse the plan's.
+    del plan, chunks, order_row
     return totals.result()
 
 
@@ -116,7 +117,8 @@ def _sum_ledger(orders, actions, rules, as_of, ledger: Ledger, with_rows: bool) 
     view = _View(orders, actions, rules, np.int64(as_of))
     totals = _Totals(view, with_rows)
     # The ledger already holds every action's verdict; no order row is needed.
-    _sum_chunks(view, None, [chunking.whole(np.zeros(0, np.int64), len(view.seller_ids))], totals, 1, ledger)
+    whole = chunking.whole(np.zeros(0, np.int64), len(view.seller_ids))
+    _sum_chunks(view, None, [lambda: whole], totals, 1, ledger)
     return totals
 
 
@@ -164,7 +166,7 @@ class _Context:
         """
         n = self.n
         pair = self.buyer_rank * np.int64(len(self.seller_ids)) + self.seller_rank
-        bits = max(10, n.bit_length() + 3)
+        bits = max(10, n.bit_length() + 2)
         slot = ((pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)).astype(np.intp)
         maybe = np.bincount(slot, minlength=1 << bits)[slot] > 1
         rank = np.empty(n, np.int64)
@@ -199,9 +201,10 @@ class _Gathered:
         return column
 
 
-def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[chunking.Chunk],
+def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[Callable[[], chunking.Chunk]],
                 totals: "_Totals", workers: int | None, ledger: Ledger | None = None) -> None:
-    """Stages 1-5 chunk by chunk, in ``workers`` threads, into ``totals``.
+    """Stages 1-5 chunk by chunk, in ``workers`` threads, into ``totals``. ``chunks`` make their
+    chunk when called, so that only the chunks being scored are in memory.
 
     With reviewer weighting (RULES.md section 8) a review's weight depends on its author's buyer
     credit over the whole log, so the chunks are evaluated twice: once for that credit, once for
@@ -209,7 +212,7 @@ def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[chunking.Ch
     """
     def run(step):
         def task(k: int) -> None:
-            ctx = _Context(view, accounts, chunks[k])
+            ctx = _Context(view, accounts, chunks[k]())
             step(k, ctx, ledger if ledger is not None else _evaluate(ctx))
         workers_ = workers or default_workers()
         if workers_ == 1 or len(chunks) == 1:
@@ -772,19 +775,26 @@ class _Totals:
             id_rank[d_row] * 2 + d_author, d_row, d_author, d_status, d_eff, d_points)
         c_row, c_status, c_eff, c_points = _by_key(id_rank[c_row], c_row, c_status, c_eff, c_points)
         k, c = len(d_row), len(c_row)
-        rating = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
+        source = np.arange(m + k + c, dtype=np.int64)
+        source[m:] = -1
+        kind = np.full(m + k + c, L.CREDIT, np.int8)
+        kind[:m][a.action == L.DSR] = L.DSR_KIND
+        origin = np.ones(m + k + c, np.int8)
+        origin[:m] = L.GIVEN
+        rating = np.full(m + k + c, L.GOOD, np.int8)
+        rating[:m] = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
+        # The per-action columns are let go as soon as they are copied, so that their memory
+        # serves the next column.
+        effective_at = np.concatenate([self.effective_at, d_eff, c_eff])
+        del self.effective_at
+        status = np.concatenate([self.status, d_status, c_status])
+        del self.status
+        points = np.concatenate([self.points, d_points, c_points])
+        del self.points
         return L.ReviewRows(
-            source=np.concatenate([np.arange(m, dtype=np.int64), np.full(k + c, -1, np.int64)]),
-            order_id=np.concatenate([a.order_id, o.order_id[d_row], o.order_id[c_row]]),
+            source=source, order_id=np.concatenate([a.order_id, o.order_id[d_row], o.order_id[c_row]]),
             author=np.concatenate([a.author, d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
-            kind=np.concatenate([np.where(a.action == L.DSR, np.int8(L.DSR_KIND), np.int8(L.CREDIT)),
-                                 np.full(k + c, L.CREDIT, np.int8)]),
-            origin=np.concatenate([np.zeros(m, np.int8), np.ones(k + c, np.int8)]),
-            rating=np.concatenate([rating, np.full(k + c, L.GOOD, np.int8)]),
-            effective_at=np.concatenate([self.effective_at, d_eff, c_eff]),
-            status=np.concatenate([self.status, d_status, c_status]),
-            points=np.concatenate([self.points, d_points, c_points]),
-        )
+            kind=kind, origin=origin, rating=rating, effective_at=effective_at, status=status, points=points)
 
 
 def _action_results(ctx: _Context, ledger: Ledger, points: np.ndarray):
@@ -847,9 +857,10 @@ def _id_rank(order_ids: np.ndarray) -> np.ndarray:
 
 
 def _by_key(key: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``columns`` reordered by their distinct ``key``."""
+    """``columns`` reordered by their distinct ``key``. The keys come as one sorted run per chunk,
+    which a merge sort (numpy's stable sort) merges in few passes."""
     if len(key) > 1 and not bool((key[1:] > key[:-1]).all()):
-        order = np.argsort(key)
+        order = np.argsort(key, kind="stable")
         columns = tuple(col[order] for col in columns)
     return columns
 
