@@ -47,6 +47,7 @@ class Buyers:
         B = sc.count
         self.n = B
         self.params = [getattr(sc.archetypes, a) for a in ARCHETYPES]
+        self._arch_tables: dict[str, np.ndarray] = {}  # parameter name -> value per archetype
         shares = np.array([p.share for p in self.params])
         self.archetype = rng.choice(len(ARCHETYPES), B, p=shares / shares.sum()).astype(np.int8)
         activity = np.exp(sc.activity_sd * rng.standard_normal(B))
@@ -67,12 +68,19 @@ class Buyers:
         self.patience_cal = world.calendar()
         self.lost_cal = world.calendar()
         self._festivals = self._festival_days()
+        # the fixed parts of rate_at
+        self._base_rate = sc.count * sc.visits_per_day / 24.0
+        hourly, weekly = np.asarray(sc.hourly_profile), np.asarray(sc.weekly_profile)
+        self._profiles = (hourly, max(hourly.mean(), 1e-12), weekly, max(weekly.mean(), 1e-12))
+        self._first_weekday = _dt.date.fromisoformat(w.scenario.run.start).weekday()
         book = world.book
         book.on("paid", self._on_paid)
         book.on("delivered", self._on_delivered)
 
     def arch_param(self, name: str, archetype: np.ndarray) -> np.ndarray:
-        table = np.array([getattr(p, name) for p in self.params], np.float64)
+        table = self._arch_tables.get(name)
+        if table is None:
+            table = self._arch_tables[name] = np.array([getattr(p, name) for p in self.params], np.float64)
         return table[np.asarray(archetype, np.int64)]
 
     def _festival_days(self) -> dict[int, tuple[float, set, float]]:
@@ -91,14 +99,12 @@ class Buyers:
     def rate_at(self, t0: int) -> float:
         """Expected visits in the hour starting at ``t0`` (absolute seconds)."""
         w = self.world
-        sc = w.scenario.buyers
         rel = t0 - w.start
         day, hour = int(rel // DAY), int((rel // HOUR) % 24)
-        local_date = _dt.date.fromisoformat(w.scenario.run.start) + _dt.timedelta(days=day)
-        hourly = np.asarray(sc.hourly_profile)
-        weekly = np.asarray(sc.weekly_profile)
-        rate = sc.count * sc.visits_per_day / 24.0
-        rate *= hourly[hour] / max(hourly.mean(), 1e-12) * weekly[local_date.weekday()] / max(weekly.mean(), 1e-12)
+        weekday = (self._first_weekday + day) % 7
+        hourly, hourly_mean, weekly, weekly_mean = self._profiles
+        rate = self._base_rate
+        rate *= hourly[hour] / hourly_mean * weekly[weekday] / weekly_mean
         fest = self._festivals.get(day)
         if fest is not None:
             rate *= fest[0] * (fest[2] if hour in fest[1] else 1.0)
