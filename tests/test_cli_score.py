@@ -289,3 +289,12 @@ def test_installed_command_exits_2_without_traceback(tmp_path):
         f"repsim: error: {bad}: row 5, column 'success_at': expected an ISO 8601 timestamp or empty, "
         "got '2024-09-31T10:00:00'"]
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_orders_error_is_reported_before_a_reviews_error(cli, tmp_path, capsys):
+    # The two logs are read side by side; the orders' error still comes first, every time.
+    orders = _edit(ORDERS_CSV, tmp_path / "orders.csv", 4, "amount", "lots")
+    reviews = _edit(REVIEWS_CSV, tmp_path / "reviews.csv", 2, "at", "tomorrow")
+    for attempt in range(5):
+        assert run_score(cli, orders, reviews, tmp_path / f"out{attempt}") == 2
+        assert capsys.readouterr().err.startswith(f"repsim: error: {orders}: row 4, column 'amount'")

@@ -22,6 +22,7 @@ a null mask after parsing.
 from __future__ import annotations
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
@@ -159,12 +160,24 @@ def read_orders(path: str | Path) -> Orders:
 
 
 def read_actions(path: str | Path, orders: Orders, orders_source: str = "the orders") -> Actions:
-    """Review actions from a CSV or Parquet file, checked against ``orders``.
+    """Review actions from a CSV or Parquet file, checked against ``orders``."""
+    return check_actions(read_table(path, ACTION_COLUMNS), orders, orders_source)
 
-    Every action must name an order of ``orders``; ``rate`` and ``modify`` need a rating and the
-    other actions none; ``dsr`` needs the four scores (DSR-DIMS) and the other actions none.
-    """
-    log = read_table(path, ACTION_COLUMNS)
+
+def read_orders_and_actions(orders_path: str | Path, actions_path: str | Path) -> tuple[Orders, Actions]:
+    """Both logs, read side by side in two threads (pyarrow and numpy release the GIL while
+    decoding and converting), then checked against each other. An error in the orders is
+    reported before one in the actions, as if they were read one after the other."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        orders = pool.submit(read_orders, orders_path)
+        actions = pool.submit(read_table, actions_path, ACTION_COLUMNS)
+        return orders.result(), check_actions(actions.result(), orders.result(), str(orders_path))
+
+
+def check_actions(log: LogTable, orders: Orders, orders_source: str) -> Actions:
+    """The action log's checks. Every action must name an order of ``orders``; ``rate`` and
+    ``modify`` need a rating and the other actions none; ``dsr`` needs the four scores (DSR-DIMS)
+    and the other actions none."""
     order_id, action = log["order_id"], log["action"]
     log.check(~_is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
 
