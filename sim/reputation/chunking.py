@@ -73,18 +73,20 @@ def plan(seller_rank: np.ndarray, n_sellers: int, order_row: np.ndarray, chunk_o
     # A seller bigger than a chunk makes the numbers skip; renumber them densely.
     chunk_of_seller = np.cumsum(np.concatenate([[0], np.diff(starts_in) > 0]))
     n_chunks = int(chunk_of_seller[-1]) + 1
-    chunk = chunk_of_seller[seller_rank]
+    # 16-bit chunk numbers when they fit: a quarter of the memory, and numpy radix-sorts them.
+    chunk = chunk_of_seller.astype(np.uint16 if n_chunks <= 1 << 16 else np.int64)[seller_rank]
     order_perm, order_bounds = _partition(chunk, n_chunks)
     action_perm, action_bounds = _partition(chunk[order_row], n_chunks)
-    chunk_row = np.empty(n, np.int64)
-    chunk_row[order_perm] = np.arange(n) - np.repeat(order_bounds[:-1], np.diff(order_bounds))
+    del chunk
+    chunk_row = np.arange(n)
+    chunk_row -= np.repeat(order_bounds[:-1], np.diff(order_bounds))
+    chunk_row[order_perm] = chunk_row.copy()
     seller_bounds = np.searchsorted(chunk_of_seller, np.arange(n_chunks + 1))
     return Plan(order_perm, order_bounds, action_perm, action_bounds, seller_bounds, chunk_row, order_row)
 
 
 def _partition(chunk: np.ndarray, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows grouped by chunk number, each group in row order, and the groups' bounds."""
-    small = chunk.astype(np.uint16) if n_chunks <= 1 << 16 else chunk
-    perm = np.argsort(small, kind="stable")  # numpy's radix sort for 16-bit keys
+    perm = np.argsort(chunk, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(chunk, minlength=n_chunks))])
     return perm, bounds
