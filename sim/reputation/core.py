@@ -65,7 +65,8 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     order_row = order_rows(orders.order_id, actions.order_id)
     plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
     chunks = [lambda: chunking.whole(order_row, len(view.seller_ids))] if plan is None else plan.chunks()
-    totals = _Totals(view, with_rows=True)
+    workers = workers or default_workers()
+    totals = _Totals(view, with_rows=True, workers=workers)
     _sum_chunks(view, accounts, chunks, totals, workers)
     # Let the plan go before the result rows are built: fresh memory is slow to fault in, and
     # the rows can reuse the plan's.
@@ -699,9 +700,9 @@ class _Totals:
     Sellers are whole in one chunk; each chunk's seller scores are final.
     """
 
-    def __init__(self, view: _View, with_rows: bool) -> None:
+    def __init__(self, view: _View, with_rows: bool, workers: int = 1) -> None:
         n, m = view.n, len(view.actions)
-        self.view = view
+        self.view, self.workers = view, workers
         self.buyer_points = np.zeros(n)  # the seller's review of the buyer
         self.credit_points = np.zeros(n)  # the tmall buyer credit (DSR-TMALL-BUYER)
         self.buyer_rating = np.empty(n, np.int8)  # of the counted seller review, else NO_RATING
@@ -774,27 +775,48 @@ class _Totals:
         d_row, d_author, d_status, d_eff, d_points = _by_key(
             id_rank[d_row] * 2 + d_author, d_row, d_author, d_status, d_eff, d_points)
         c_row, c_status, c_eff, c_points = _by_key(id_rank[c_row], c_row, c_status, c_eff, c_points)
-        k, c = len(d_row), len(c_row)
-        source = np.arange(m + k + c, dtype=np.int64)
-        source[m:] = -1
-        kind = np.full(m + k + c, L.CREDIT, np.int8)
-        kind[:m][a.action == L.DSR] = L.DSR_KIND
-        origin = np.ones(m + k + c, np.int8)
-        origin[:m] = L.GIVEN
-        rating = np.full(m + k + c, L.GOOD, np.int8)
-        rating[:m] = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
-        # The per-action columns are let go as soon as they are copied, so that their memory
-        # serves the next column.
-        effective_at = np.concatenate([self.effective_at, d_eff, c_eff])
-        del self.effective_at
-        status = np.concatenate([self.status, d_status, c_status])
-        del self.status
-        points = np.concatenate([self.points, d_points, c_points])
-        del self.points
-        return L.ReviewRows(
-            source=source, order_id=np.concatenate([a.order_id, o.order_id[d_row], o.order_id[c_row]]),
-            author=np.concatenate([a.author, d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
-            kind=kind, origin=origin, rating=rating, effective_at=effective_at, status=status, points=points)
+        c = len(c_row)
+        size = m + len(d_row) + c
+
+        def source():
+            col = np.arange(size, dtype=np.int64)
+            col[m:] = -1
+            return col
+
+        def kind():
+            col = np.full(size, L.CREDIT, np.int8)
+            col[:m][a.action == L.DSR] = L.DSR_KIND
+            return col
+
+        def origin():
+            col = np.ones(size, np.int8)
+            col[:m] = L.GIVEN
+            return col
+
+        def rating():
+            col = np.full(size, L.GOOD, np.int8)
+            col[:m] = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
+            return col
+
+        def per_action(name, *system):
+            col = np.concatenate([getattr(self, name), *system])
+            delattr(self, name)  # its memory serves the next column
+            return col
+
+        makers = {
+            "source": source,
+            "order_id": lambda: np.concatenate([a.order_id, o.order_id[d_row], o.order_id[c_row]]),
+            "author": lambda: np.concatenate([a.author, d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
+            "kind": kind, "origin": origin, "rating": rating,
+            "effective_at": lambda: per_action("effective_at", d_eff, c_eff),
+            "status": lambda: per_action("status", d_status, c_status),
+            "points": lambda: per_action("points", d_points, c_points),
+        }
+        # Filling fresh memory is the cost here, and the columns are independent: build them in
+        # threads.
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            futures = {name: pool.submit(make) for name, make in makers.items()}
+            return L.ReviewRows(**{name: future.result() for name, future in futures.items()})
 
 
 def _action_results(ctx: _Context, ledger: Ledger, points: np.ndarray):
@@ -885,12 +907,13 @@ def _seller_scores(ctx: _Context, ledger: Ledger, points: np.ndarray) -> L.Selle
         positive_rate = np.where(recent_all > 0, recent_good / np.maximum(recent_all, 1), np.nan)
     window = dsr.exists & (dsr.status == L.COUNTED) & (dsr.at > as_of - days(rules.dsr_mean_days))
     d_rows = ledger.accepted.dsr_row[window]
+    d_sellers = s_rank[window]
     means = {}
     for dim in L.DSR_DIMENSIONS:
         values = getattr(ctx.actions, dim)[d_rows]
         # A dimension left empty (0) is not rated and stays out of its mean.
-        n_dsr = np.bincount(s_rank[window], values > 0, minlength=n_sellers)
-        total = np.bincount(s_rank[window], values.astype(np.float64), minlength=n_sellers)
+        n_dsr = np.bincount(d_sellers, values > 0, minlength=n_sellers)
+        total = np.bincount(d_sellers, values.astype(np.float64), minlength=n_sellers)
         with np.errstate(invalid="ignore", divide="ignore"):
             means[dim] = np.where(n_dsr > 0, total / np.maximum(n_dsr, 1), np.nan)
     return L.SellerScores(
