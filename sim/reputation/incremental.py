@@ -216,7 +216,7 @@ class IncrementalScorer:
     # -- growing ---------------------------------------------------------------------------
 
     def _grow(self, orders: Orders, actions: Actions) -> np.ndarray:
-        """Extend the ledger to the new rows; return the order rows touched by new rows."""
+        """Extend the ledger to the new rows; return the order rows the new rows may change."""
         n0, m0 = self._n, self._m
         n, m = len(orders), len(actions)
         for part, name, per_action, _, fill in _LEDGER_FIELDS:
@@ -251,7 +251,11 @@ class IncrementalScorer:
         self._action_order[m0:m] = new_action_orders
         _link(self._order_first_action, self._next_action, new_action_orders, m0)
         self._n, self._m = n, m
-        return np.concatenate([np.arange(n0, n, dtype=np.int64), new_action_orders])
+        # An order with no success and no action has nothing to score (no review, default or DSR,
+        # so nothing in its pair to collide with): it waits in the ledger, empty, until its success
+        # (a changed order) or its first action arrives.
+        new = np.arange(n0, n, dtype=np.int64)
+        return np.concatenate([new[orders.success_at[n0:] < NEVER], new_action_orders])
 
     def _order_rows(self, orders: Orders, wanted: np.ndarray, n0: int) -> np.ndarray:
         """The order row of each wanted order_id. While order ids increase with the row a binary
