@@ -48,6 +48,7 @@ class Buyers:
         self.n = B
         self.params = [getattr(sc.archetypes, a) for a in ARCHETYPES]
         self._arch_tables: dict[str, np.ndarray] = {}  # parameter name -> value per archetype
+        self._shown_cache: _Shown | None = None
         shares = np.array([p.share for p in self.params])
         self.archetype = rng.choice(len(ARCHETYPES), B, p=shares / shares.sum()).astype(np.int8)
         activity = np.exp(sc.activity_sd * rng.standard_normal(B))
@@ -187,18 +188,27 @@ class Buyers:
         rest = np.flatnonzero(~repeat)
         if rest.size:
             cat = rng.integers(0, se.categories, rest.size)
-            lists = plat.search_lists[cat]  # (m, K) seller indices, -1 padded
-            valid = lists >= 0
-            safe = np.maximum(lists, 0)
+            shown = self._shown()
+            lists = shown.lists[cat]  # (m, K) seller indices, -1 padded
             trust = self.trust[buyer[rest]][:, None]
-            util = trust * plat.signal_utility[safe] - se.w_price * plat.log_price_ratio[safe]
-            util -= se.position_decay * np.arange(lists.shape[1])[None, :]
+            util = trust * shown.signal[cat] - shown.price[cat]
+            util -= shown.position
             util += se.choice_noise * rng.gumbel(size=lists.shape)
-            util[~valid] = -np.inf
+            util[~shown.valid[cat]] = -np.inf
             best = np.argmax(util, axis=1)
             chosen = lists[np.arange(rest.size), best]
-            seller[rest] = np.where(valid.any(axis=1), chosen, -1)
+            seller[rest] = np.where(shown.any[cat], chosen, -1)
         return seller
+
+    def _shown(self) -> "_Shown":
+        """What each category's search list shows, gathered once per ranking (the platform replaces
+        the lists and the signals together, daily)."""
+        plat = self.world.platform
+        shown = self._shown_cache
+        if shown is None or shown.lists is not plat.search_lists or shown.source_signal is not plat.signal_utility \
+                or shown.source_price is not plat.log_price_ratio:
+            shown = self._shown_cache = _Shown(plat, self.world.scenario.search)
+        return shown
 
     def _chat(self, buyer: np.ndarray, arch: np.ndarray, seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Customer-service chat before buying (seeds 001, 003): outcome code and whether the sale is lost."""
@@ -350,3 +360,17 @@ class Buyers:
         o["request_at"][rr] = rat
         w.platform.open_dispute(rr, rat)
         w.sellers.request(rr, rat, REQ_RETURN)
+
+
+class _Shown:
+    """Per category and list position: the seller shown, its signal utility and price term (the
+    same products ``Buyers._choose`` would form per visit), and the position penalty."""
+
+    def __init__(self, plat, search) -> None:
+        self.lists, self.source_signal, self.source_price = plat.search_lists, plat.signal_utility, plat.log_price_ratio
+        self.valid = self.lists >= 0
+        self.any = self.valid.any(axis=1)
+        safe = np.maximum(self.lists, 0)
+        self.signal = self.source_signal[safe]
+        self.price = search.w_price * self.source_price[safe]
+        self.position = search.position_decay * np.arange(self.lists.shape[1])[None, :]
