@@ -412,3 +412,28 @@ def test_spaces_around_csv_cells_are_ignored(tmp_path):
     spaced = [lines[0]] + [", ".join(line.split(",")) for line in lines[1:]]
     (tmp_path / "spaced.csv").write_text("\n".join(spaced) + "\n")
     same_columns(read_orders(ORDERS_CSV), read_orders(tmp_path / "spaced.csv"))
+
+
+# --- review rows in parts -------------------------------------------------------------------
+
+def test_review_parts_read_like_review_rows_and_write_the_same_tables():
+    from sim.io.results import reviews_table
+    from sim.reputation.core import score
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    orders = read_orders(examples / "orders.csv")
+    actions = read_actions(examples / "reviews.csv", orders)
+    parts = score(orders, actions, TAOBAO).reviews
+    assert isinstance(parts, L.ReviewParts)
+    joined = L.ReviewRows(**{name: np.concatenate([p[name] for p in parts.parts()]) for name in parts.columns()})
+    assert len(parts) == len(joined) > len(actions)
+    for name, column in joined.columns().items():
+        assert np.array_equal(getattr(parts, name), column), name
+    index = np.array([0, len(joined) - 1, 3])
+    assert all(np.array_equal(a, b) for a, b in zip(parts.take(index).columns().values(),
+                                                     joined.take(index).columns().values()))
+    assert parts.source[len(actions):].tolist() == [-1] * (len(joined) - len(actions))
+    for fmt in ("parquet", "csv"):
+        assert reviews_table(parts, True, fmt).equals(reviews_table(joined, True, fmt))
+    with pytest.raises(AttributeError):
+        parts.no_such_column

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -19,7 +20,7 @@ import pyarrow.csv as pcsv
 from sim.io.parquet import write_parquet
 from sim.reputation.log import (
     AUTHOR_NAMES, KIND_NAMES, NO_RATING, ORIGIN_NAMES, RATING_NAMES, STATUS_NAMES, BuyerScores,
-    ReviewRows, ScoreResult, SellerScores,
+    ReviewParts, ReviewRows, ScoreResult, SellerScores,
 )
 from sim.timeutil import DAY, NEVER, PLATFORM_UTC_OFFSET, format_timestamp, format_timestamps
 
@@ -121,6 +122,14 @@ def buyers_table(buyers: BuyerScores, integral: bool) -> pa.Table:
 
 
 def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> pa.Table:
+    """The reviews as a table; a ``ReviewParts`` becomes a table of one chunk per part, without
+    joining its columns."""
+    parts = reviews.parts() if isinstance(reviews, ReviewParts) else [reviews.columns()]
+    return pa.concat_tables([_reviews_part_table(part, integral, fmt) for part in parts])
+
+
+def _reviews_part_table(reviews: dict[str, np.ndarray], integral: bool, fmt: str) -> pa.Table:
+    reviews = SimpleNamespace(**reviews)
     rating = np.asarray(reviews.rating, dtype=np.int8)
     no_rating = rating == NO_RATING
     lookup = np.zeros(256, dtype=np.int8)  # rating code (as a byte) -> index in _RATING_ORDER

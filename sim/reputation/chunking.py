@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,8 +76,10 @@ def plan(seller_rank: np.ndarray, n_sellers: int, order_row: np.ndarray, chunk_o
     n_chunks = int(chunk_of_seller[-1]) + 1
     # 16-bit chunk numbers when they fit: a quarter of the memory, and numpy radix-sorts them.
     chunk = chunk_of_seller.astype(np.uint16 if n_chunks <= 1 << 16 else np.int64)[seller_rank]
-    order_perm, order_bounds = _partition(chunk, n_chunks)
-    action_perm, action_bounds = _partition(chunk[order_row], n_chunks)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy's sorts release the GIL
+        actions = pool.submit(lambda: _partition(chunk[order_row], n_chunks))
+        order_perm, order_bounds = _partition(chunk, n_chunks)
+        action_perm, action_bounds = actions.result()
     del chunk
     chunk_row = np.arange(n)
     chunk_row -= np.repeat(order_bounds[:-1], np.diff(order_bounds))

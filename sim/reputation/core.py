@@ -61,12 +61,14 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     """
     if as_of is None:
         as_of = default_as_of(orders, actions)
-    view = _View(orders, actions, rules, np.int64(as_of))
-    order_row = order_rows(orders.order_id, actions.order_id)
+    workers = workers or default_workers()
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # three passes over the whole log
+        order_row = pool.submit(order_rows, orders.order_id, actions.order_id)
+        view = _View(orders, actions, rules, np.int64(as_of), pool)
+        order_row = order_row.result()
     plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
     chunks = [lambda: chunking.whole(order_row, len(view.seller_ids))] if plan is None else plan.chunks()
-    workers = workers or default_workers()
-    totals = _Totals(view, with_rows=True, workers=workers)
+    totals = _Totals(view, with_rows=True)
     _sum_chunks(view, accounts, chunks, totals, workers)
     # Let the plan go before the result rows are built: fresh memory is slow to fault in, and
     # the rows can reuse the plan's.
@@ -126,11 +128,13 @@ def _sum_ledger(orders, actions, rules, as_of, ledger: Ledger, with_rows: bool) 
 class _View:
     """The whole log, the rules, the as-of time and the account ranks."""
 
-    def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64) -> None:
+    def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64,
+                 pool: ThreadPoolExecutor | None = None) -> None:
         self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
         self.n = len(orders)
-        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id)
+        buyers = pool.submit(dense_rank, orders.buyer_id) if pool else None
         self.seller_rank, self.seller_ids = dense_rank(orders.seller_id)
+        self.buyer_rank, self.buyer_ids = buyers.result() if buyers else dense_rank(orders.buyer_id)
 
 
 class _Context:
@@ -700,9 +704,9 @@ class _Totals:
     Sellers are whole in one chunk; each chunk's seller scores are final.
     """
 
-    def __init__(self, view: _View, with_rows: bool, workers: int = 1) -> None:
+    def __init__(self, view: _View, with_rows: bool) -> None:
         n, m = view.n, len(view.actions)
-        self.view, self.workers = view, workers
+        self.view = view
         self.buyer_points = np.zeros(n)  # the seller's review of the buyer
         self.credit_points = np.zeros(n)  # the tmall buyer credit (DSR-TMALL-BUYER)
         self.buyer_rating = np.empty(n, np.int8)  # of the counted seller review, else NO_RATING
@@ -762,10 +766,10 @@ class _Totals:
         return ScoreResult(as_of=int(self.view.as_of), reviews=self.reviews(), sellers=self.sellers(),
                            buyers=self.buyers())
 
-    def reviews(self) -> L.ReviewRows:
+    def reviews(self) -> L.ReviewParts:
         """The input's actions in input order, then the system defaults (REV-DEFAULT-GOOD) by
         order_id (the buyer's before the seller's on one order), then the tmall buyer credits
-        (DSR-TMALL-BUYER) by order_id."""
+        (DSR-TMALL-BUYER) by order_id: two parts, whose columns are joined only if read."""
         a, o = self.view.actions, self.view.orders
         m = len(a)
         parts = [self.system[k] for k in sorted(self.system)]
@@ -775,48 +779,22 @@ class _Totals:
         d_row, d_author, d_status, d_eff, d_points = _by_key(
             id_rank[d_row] * 2 + d_author, d_row, d_author, d_status, d_eff, d_points)
         c_row, c_status, c_eff, c_points = _by_key(id_rank[c_row], c_row, c_status, c_eff, c_points)
-        c = len(c_row)
-        size = m + len(d_row) + c
-
-        def source():
-            col = np.arange(size, dtype=np.int64)
-            col[m:] = -1
-            return col
-
-        def kind():
-            col = np.full(size, L.CREDIT, np.int8)
-            col[:m][a.action == L.DSR] = L.DSR_KIND
-            return col
-
-        def origin():
-            col = np.ones(size, np.int8)
-            col[:m] = L.GIVEN
-            return col
-
-        def rating():
-            col = np.full(size, L.GOOD, np.int8)
-            col[:m] = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
-            return col
-
-        def per_action(name, *system):
-            col = np.concatenate([getattr(self, name), *system])
-            delattr(self, name)  # its memory serves the next column
-            return col
-
-        makers = {
-            "source": source,
-            "order_id": lambda: np.concatenate([a.order_id, o.order_id[d_row], o.order_id[c_row]]),
-            "author": lambda: np.concatenate([a.author, d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
-            "kind": kind, "origin": origin, "rating": rating,
-            "effective_at": lambda: per_action("effective_at", d_eff, c_eff),
-            "status": lambda: per_action("status", d_status, c_status),
-            "points": lambda: per_action("points", d_points, c_points),
-        }
-        # Filling fresh memory is the cost here, and the columns are independent: build them in
-        # threads.
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            futures = {name: pool.submit(make) for name, make in makers.items()}
-            return L.ReviewRows(**{name: future.result() for name, future in futures.items()})
+        k, c = len(d_row), len(c_row)
+        kind = np.where(a.action == L.DSR, np.int8(L.DSR_KIND), np.int8(L.CREDIT))
+        rating = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
+        given = {
+            "source": lambda: np.arange(m, dtype=np.int64), "order_id": a.order_id, "author": a.author,
+            "kind": kind, "origin": lambda: np.full(m, L.GIVEN, np.int8), "rating": rating,
+            "effective_at": self.effective_at, "status": self.status, "points": self.points}
+        system = {
+            "source": np.full(k + c, -1, np.int64),
+            "order_id": np.concatenate([o.order_id[d_row], o.order_id[c_row]]),
+            "author": np.concatenate([d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
+            "kind": np.full(k + c, L.CREDIT, np.int8), "origin": np.full(k + c, L.DEFAULT, np.int8),
+            "rating": np.full(k + c, L.GOOD, np.int8),
+            "effective_at": np.concatenate([d_eff, c_eff]), "status": np.concatenate([d_status, c_status]),
+            "points": np.concatenate([d_points, c_points])}
+        return L.ReviewParts([given, system])
 
 
 def _action_results(ctx: _Context, ledger: Ledger, points: np.ndarray):

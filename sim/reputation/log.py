@@ -15,6 +15,7 @@ numpy array; times are int64 seconds (``sim.timeutil``), ``NEVER`` where a time 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -166,6 +167,41 @@ class ReviewRows(_Columns):
     effective_at: np.ndarray  # int64
     status: np.ndarray  # int8
     points: np.ndarray  # float64
+
+
+class ReviewParts(ReviewRows):
+    """Review rows kept as consecutive parts (the input's actions, then the system rows).
+
+    A column is concatenated from its parts on first use, so this is a ``ReviewRows`` to every
+    reader; ``parts()`` lets a writer stream the parts without building whole columns, which at
+    tens of millions of rows saves a copy of every column. A part's column may be given as a
+    function that makes it, called when needed and not kept.
+    """
+
+    def __init__(self, parts: list[dict[str, "np.ndarray | Callable[[], np.ndarray]"]]) -> None:
+        self._parts = parts
+
+    def parts(self) -> list[dict[str, np.ndarray]]:
+        """Each part's columns, in order."""
+        return [{name: column() if callable(column) else column for name, column in part.items()}
+                for part in self._parts]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name not in _REVIEW_COLUMNS:
+            raise AttributeError(name)
+        pieces = [part[name] for part in self._parts]
+        column = np.concatenate([piece() if callable(piece) else piece for piece in pieces])
+        setattr(self, name, column)  # made once: __getattr__ is not called again for it
+        return column
+
+    def __len__(self) -> int:
+        return sum(len(part["order_id"]) for part in self._parts)
+
+    def take(self, index: np.ndarray) -> ReviewRows:
+        return ReviewRows(**self.columns()).take(index)
+
+
+_REVIEW_COLUMNS = frozenset(f.name for f in fields(ReviewRows))
 
 
 @dataclass
