@@ -234,8 +234,8 @@ class Buyers:
             slow = load > S.cs_capacity[s]
             rude = rng.random(idx.size) < S.temper[s]
             weak = rng.random(idx.size) < (1 - S.skill[s])
-            c = np.select([rude, slow, weak], [CHAT_RUDE, CHAT_SLOW, CHAT_UNCONVINCING], CHAT_GOOD).astype(np.int8)
-            p_lost = np.select([c == CHAT_RUDE, c == CHAT_SLOW, c == CHAT_UNCONVINCING],
+            c = O.select([rude, slow, weak], [CHAT_RUDE, CHAT_SLOW, CHAT_UNCONVINCING], CHAT_GOOD).astype(np.int8)
+            p_lost = O.select([c == CHAT_RUDE, c == CHAT_SLOW, c == CHAT_UNCONVINCING],
                                [ssc.rude_abandon, ssc.slow_abandon, ssc.unskilled_abandon], 0.0)
             code[idx] = c
             lost[idx] = rng.random(idx.size) < p_lost

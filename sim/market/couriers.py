@@ -101,12 +101,12 @@ class Couriers:
         company = self.companies[c]
         o = w.book.orders
         kind = o["kind"][rows]
-        mean = np.select([kind == O.EMS, kind == O.SURFACE_MAIL], [company.ems_days, company.surface_days],
+        mean = O.select([kind == O.EMS, kind == O.SURFACE_MAIL], [company.ems_days, company.surface_days],
                          company.express_days) * DAY
         transit = w.lognormal_delay(rng, mean, company.transit_sd, rows.size)
         u = rng.random(rows.size)
         edges = np.cumsum([company.loss_prob, company.undeliverable_prob, company.damage_prob, company.delay_prob])
-        outcome = np.select([u < edges[0], u < edges[1], u < edges[2], u < edges[3]],
+        outcome = O.select([u < edges[0], u < edges[1], u < edges[2], u < edges[3]],
                             [O.C_LOST, O.C_UNDELIVERABLE, O.C_DAMAGED, O.C_DELAYED], O.C_OK).astype(np.int8)
         delayed = outcome == O.C_DELAYED
         extra = w.exp_delay(rng, company.delay_days * DAY, rows.size)

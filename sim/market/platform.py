@@ -272,7 +272,7 @@ class Platform:
         lost = O.among(outcome, (O.C_LOST, O.C_UNDELIVERABLE)) & (o["delivered_at"][rows] == NEVER)
         damaged = outcome == O.C_DAMAGED
         defect = o["quality"][rows] < p.defect_quality
-        win_p = np.select([lost, damaged, defect], [p.intervene_win_loss, p.intervene_win_damage,
+        win_p = O.select([lost, damaged, defect], [p.intervene_win_loss, p.intervene_win_damage,
                                                       p.intervene_win_defect], p.intervene_win_none)
         win = rng.random(rows.size) < win_p
         self.counts_timer["interventions"] += int(rows.size)

@@ -102,7 +102,7 @@ class Reviewers:
         noise = 0.35 * rng.standard_normal((4, n))
         described = 5 + np.minimum(0.0, s) * 12 + noise[0]
         chat = o["chat"][rows]
-        service = (5 - np.select([chat == CHAT_RUDE, chat == CHAT_SLOW, chat == CHAT_UNCONVINCING], [2.0, 1.0, 0.5], 0.0)
+        service = (5 - O.select([chat == CHAT_RUDE, chat == CHAT_SLOW, chat == CHAT_UNCONVINCING], [2.0, 1.0, 0.5], 0.0)
                    - 2.0 * refused + noise[1])
         dispatch_days = (o["shipped_at"][rows] - o["paid_at"][rows]) / DAY
         shipping = 5 - 0.7 * np.maximum(0.0, dispatch_days - 2) + noise[2]
