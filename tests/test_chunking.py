@@ -46,12 +46,11 @@ def test_plan_cuts_whole_sellers_and_keeps_row_order(chunk_orders):
     order_row = rng.integers(0, len(orders), 9000)
     seller_rank, seller_ids = core.dense_rank(orders.seller_id)
     plan = chunking.plan(seller_rank, len(seller_ids), order_row, chunk_orders)
-    chunks = [make() for make in plan.chunks()]
-    # Every order and every action is in exactly one chunk.
-    assert sorted(np.concatenate([c.rows for c in chunks]).tolist()) == list(range(len(orders)))
-    assert sorted(np.concatenate([c.acts for c in chunks]).tolist()) == list(range(len(order_row)))
+    assert sorted(plan.order_perm.tolist()) == list(range(len(orders)))
+    assert sorted(plan.action_perm.tolist()) == list(range(len(order_row)))
     seen_sellers = set()
-    for chunk in chunks:
+    for k in range(len(plan)):
+        chunk = plan.chunk(k)
         sellers = set(seller_rank[chunk.rows].tolist())
         assert sellers == set(range(chunk.sellers.start, chunk.sellers.stop))  # consecutive ranks
         assert not sellers & seen_sellers  # a seller is in one chunk only
