@@ -341,11 +341,17 @@ class IncrementalScorer:
 
     def _next_change(self, o: Orders, a: Actions, sub: core.Ledger, rows, local, as_of: int) -> np.ndarray:
         """Per order of the sub-log: the next instant after ``as_of`` at which its pair may change
-        with no new input: an effect time, a window close (default review), a removal, or an
-        action already in the log."""
+        with no new input: an effect time, a window close that may bring a default review, a
+        removal, or an action already in the log."""
         later = lambda t: np.where((t > as_of) & (t < NEVER), t, NEVER)  # noqa: E731
-        watch = later(o.success_at + days(self.rules.review_window_days))  # REV-DEFAULT-GOOD
-        watch = np.minimum(watch, later(o.removed_at))  # SCORE-REMOVED
+        rules = self.rules
+        watch = later(o.removed_at)  # SCORE-REMOVED
+        if rules.default_good and rules.review_window_days is not None:
+            # REV-DEFAULT-GOOD: at the close only a silent party facing a review gives a default;
+            # a party that reviews later is new input.
+            has = sub.accepted.rate_row >= 0
+            close = np.where(has[0] != has[1], o.success_at + days(rules.review_window_days), NEVER)
+            watch = np.minimum(watch, later(close))
         watch = np.minimum(watch, later(sub.units.effective_at).min(axis=0))  # REV-EFFECT
         pending = np.full(len(o), NEVER, np.int64)
         np.minimum.at(pending, local, later(a.at))
