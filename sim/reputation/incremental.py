@@ -216,7 +216,7 @@ class IncrementalScorer:
     # -- growing ---------------------------------------------------------------------------
 
     def _grow(self, orders: Orders, actions: Actions) -> np.ndarray:
-        """Extend the ledger to the new rows; return the order rows the new rows may change."""
+        """Extend the ledger to the new rows; return the orders of the new actions."""
         n0, m0 = self._n, self._m
         n, m = len(orders), len(actions)
         for part, name, per_action, _, fill in _LEDGER_FIELDS:
@@ -251,11 +251,7 @@ class IncrementalScorer:
         self._action_order[m0:m] = new_action_orders
         _link(self._order_first_action, self._next_action, new_action_orders, m0)
         self._n, self._m = n, m
-        # An order with no success and no action has nothing to score (no review, default or DSR,
-        # so nothing in its pair to collide with): it waits in the ledger, empty, until its success
-        # (a changed order) or its first action arrives.
-        new = np.arange(n0, n, dtype=np.int64)
-        return np.concatenate([new[orders.success_at[n0:] < NEVER], new_action_orders])
+        return new_action_orders
 
     def _order_rows(self, orders: Orders, wanted: np.ndarray, n0: int) -> np.ndarray:
         """The order row of each wanted order_id. While order ids increase with the row a binary
@@ -285,9 +281,13 @@ class IncrementalScorer:
         """Bring the ledger to ``as_of`` for the log given (which extends the previous one)."""
         if self.as_of is not None and as_of < self.as_of:
             raise ValueError("the as-of time of an incremental scorer only moves forward")
+        # An order with no action has nothing to score: no review, no DSR and no default (a default
+        # answers the other party's review), so nothing in its pair to collide with. It waits in
+        # the ledger, empty, and enters with its first action, whatever happened to it before.
         touched = [self._grow(orders, actions)]
         if changed_orders is not None:
-            touched.append(np.asarray(changed_orders, np.int64))
+            changed = np.asarray(changed_orders, np.int64)
+            touched.append(changed[self._order_first_action[changed] >= 0])
         n = len(orders)
         touched.append(np.flatnonzero(self._watch[:n] <= as_of))
         self._orders, self._actions, self.as_of = orders, actions, int(as_of)
