@@ -2,12 +2,14 @@
 
 Scoring is independent per pair of accounts (SCORE-SCOPE): dedup, the clamp and the DSR caps
 never look across pairs, and the effect rules never look across orders. So when the as-of time
-moves from t0 to t1, only pairs where something happened in (t0, t1] can change: a new order or
-action, an order whose success, refund or removal changed, or a scheduled instant (a review taking
-effect, a review window closing with its default review, a removal, an already-logged future
-action). The scorer re-evaluates exactly those pairs with the vectorised core and writes them into
-one ledger for the whole log. ``result()`` sums the ledger with the code that serves one-shot
-scoring, so it equals ``core.score`` on the same log and as-of time, which the property tests check.
+moves from t0 to t1, only pairs where something happened in (t0, t1] can change: a new action, an
+order whose success, refund or removal changed, or a scheduled instant (a review taking effect, a
+review window closing where a default review may follow, a removal, an already-logged future
+action). An order with no action has no review, default or DSR, so it changes nothing until its
+first action arrives. The scorer re-evaluates exactly those pairs with the vectorised core and
+writes them into one ledger for the whole log (an order never evaluated keeps the empty fill, which
+no sum reads). ``result()`` sums the ledger with the code that serves one-shot scoring, so it equals
+``core.score`` on the same log and as-of time, which the property tests check.
 
 Account scores are kept as running sums per account. Under an integral rule set (no decay, no
 reviewer weighting) each order adds fixed amounts to its seller's and buyer's sums that change only
