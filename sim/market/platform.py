@@ -42,11 +42,12 @@ from sim.timeutil import DAY, NEVER, PLATFORM_TZ, days as to_seconds, local_day_
 GENERAL, SERIOUS = 0, 1
 
 
-def _make_scorer(rules):
+def _make_scorer(rules, expected_orders: int):
     """The incremental scorer; with no incremental module, a full rescoring each day (same results)."""
     try:
         from sim.reputation.incremental import IncrementalScorer
-        return IncrementalScorer(rules), True
+        # About 1.7 review actions per order in the calibrated scenarios.
+        return IncrementalScorer(rules, expected_orders=expected_orders, expected_actions=2 * expected_orders), True
     except ImportError:  # pragma: no cover - the incremental scorer ships with the package
         return None, False
 
@@ -102,7 +103,7 @@ class Platform:
                                             "refused_lapsed", "returns_refunded", "returns_auto_refunded",
                                             "returns_lapsed", "interventions", "interventions_won",
                                             "extensions")}
-        self.scorer, self.incremental = _make_scorer(w.rules)
+        self.scorer, self.incremental = _make_scorer(w.rules, w.book.orders.cap)
         self.view = None
         self.day = 0
         self.last_year = _dt.datetime.fromtimestamp(w.start, PLATFORM_TZ).year

@@ -175,8 +175,12 @@ class IncrementalScorer:
     ``changed_orders`` lists orders whose success_at, refund or removed_at changed), then read
     ``sellers()``, ``buyers()`` or ``result()``."""
 
-    def __init__(self, rules: RuleSet, accounts: Accounts | None = None) -> None:
+    def __init__(self, rules: RuleSet, accounts: Accounts | None = None, expected_orders: int = 0,
+                 expected_actions: int = 0) -> None:
+        """``expected_orders`` and ``expected_actions`` size the buffers once, if known (they still
+        grow past them)."""
         self.rules = rules
+        self._expected = (int(expected_orders), int(expected_actions))
         self.accounts = accounts
         self.as_of: int | None = None
         self.ledger = core.Ledger(
@@ -221,24 +225,24 @@ class IncrementalScorer:
         """Extend the ledger to the new rows; return the orders of the new actions."""
         n0, m0 = self._n, self._m
         n, m = len(orders), len(actions)
+        room_n, room_m = max(n, self._expected[0]), max(m, self._expected[1])  # buffer sizes
         for part, name, per_action, _, fill in _LEDGER_FIELDS:
-            size = m if per_action else n
-            buf = self._buf[part, name] = _reserve(self._buf[part, name], size, fill)
-            setattr(getattr(self.ledger, part), name, buf[..., :size])
-        self._order_pair = _reserve(self._order_pair, n, 0)
-        self._order_seller = _reserve(self._order_seller, n, 0)
-        self._order_buyer = _reserve(self._order_buyer, n, 0)
-        self._watch = _reserve(self._watch, n, NEVER)
-        self._exit = _reserve(self._exit, n, NEVER)
-        self._local = _reserve(self._local, n, 0)
+            buf = self._buf[part, name] = _reserve(self._buf[part, name], room_m if per_action else room_n, fill)
+            setattr(getattr(self.ledger, part), name, buf[..., : m if per_action else n])
+        self._order_pair = _reserve(self._order_pair, room_n, 0)
+        self._order_seller = _reserve(self._order_seller, room_n, 0)
+        self._order_buyer = _reserve(self._order_buyer, room_n, 0)
+        self._watch = _reserve(self._watch, room_n, NEVER)
+        self._exit = _reserve(self._exit, room_n, NEVER)
+        self._local = _reserve(self._local, room_n, 0)
         if self._running:
-            self._terms = _reserve(self._terms, n, 0)
-        self._action_order = _reserve(self._action_order, m, 0)
-        self._pair_next = _reserve(self._pair_next, n, -1)
-        self._order_first_action = _reserve(self._order_first_action, n, -1)
-        self._next_action = _reserve(self._next_action, m, -1)
-        self._order_mark = _reserve(self._order_mark, n, False)
-        self._action_mark = _reserve(self._action_mark, m, False)
+            self._terms = _reserve(self._terms, room_n, 0)
+        self._action_order = _reserve(self._action_order, room_m, 0)
+        self._pair_next = _reserve(self._pair_next, room_n, -1)
+        self._order_first_action = _reserve(self._order_first_action, room_n, -1)
+        self._next_action = _reserve(self._next_action, room_m, -1)
+        self._order_mark = _reserve(self._order_mark, room_n, False)
+        self._action_mark = _reserve(self._action_mark, room_m, False)
         # Pairs of the new orders (SCORE-SCOPE), from dense account slots.
         seller = self._sellers(orders.seller_id[n0:])
         buyer = self._buyers(orders.buyer_id[n0:])
