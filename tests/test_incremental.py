@@ -4,7 +4,8 @@
 ledger) to ``core.score``. Here the account scores a market reads every day, ``scores()``, which the
 scorer keeps as running sums, must equal the one-shot account scores exactly after every advance:
 on generated logs (with short positive-rate and DSR-mean windows, so reviews and DSRs leave them
-between advances), and on a market run of a few weeks.
+between advances), and on a market run of a few weeks. The slot table behind pairs and accounts
+hands out one slot per key, in its direct mode, its sorted mode and across the switch.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from test_core_properties import build_log, cases
 
 from sim.reputation.core import score
-from sim.reputation.incremental import IncrementalScorer
+from sim.reputation.incremental import IncrementalScorer, _Slots
 from sim.reputation.log import default_as_of
 from sim.timeutil import DAY, HOUR, NEVER
 
@@ -92,3 +93,17 @@ def test_market_scores_equal_one_shot(windows):
     world = World(sc, rules, seed=3, days=21, on_day=check)
     world.run()
     assert len(checked) == 5
+
+
+@settings(max_examples=50, deadline=None)
+@given(batches=st.lists(st.lists(st.one_of(st.integers(0, 3000), st.integers(0, 1 << 40)), max_size=40),
+                        max_size=12))
+def test_slots_one_per_key(batches):
+    slots, seen = _Slots(), {}
+    for batch in batches:
+        got = slots(np.array(batch, np.int64))
+        for key, slot in zip(batch, got.tolist()):
+            assert seen.setdefault(key, slot) == slot
+    assert sorted(seen.values()) == list(range(len(seen))) and slots.n == len(seen)
+    keys, their = slots.sorted()
+    assert keys.tolist() == sorted(seen) and their.tolist() == [seen[k] for k in sorted(seen)]

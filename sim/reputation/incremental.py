@@ -68,19 +68,31 @@ def _reserve(buf: np.ndarray, need: int, fill) -> np.ndarray:
 class _Slots:
     """Dense slots for int64 keys, handed out as keys first appear.
 
-    The keys live in two sorted tables: a large one, and a small one that takes the new keys and is
-    merged into the large one when it reaches an eighth of its size. Adding a day's keys then costs
-    a binary search and an insert into the small table, not a copy of every key seen so far.
+    While every key is a small non-negative number (account ids usually are), a direct table maps
+    key to slot. Otherwise the keys live in two sorted tables: a large one, and a small one that
+    takes the new keys and is merged into the large one when it reaches an eighth of its size.
+    Adding a day's keys then costs a binary search and an insert into the small table, not a copy
+    of every key seen so far.
     """
+
+    DIRECT_LIMIT = 1 << 22  # keys below this may use the direct table
 
     def __init__(self) -> None:
         empty = np.zeros(0, np.int64)
+        self.direct: np.ndarray | None = empty  # slot per key, -1 if unseen; None once keys are large
         self.tables = [[empty, empty], [empty, empty]]  # [sorted keys, their slots]: large, small
         self.n = 0
 
     def __call__(self, keys: np.ndarray) -> np.ndarray:
         """The slot of each key, adding the unseen ones."""
         keys = np.asarray(keys, np.int64)
+        if len(keys) == 0:
+            return keys
+        if self.direct is not None:
+            if keys.min() >= 0 and keys.max() < self.DIRECT_LIMIT:
+                return self._direct(keys)
+            self._add(0, *self.sorted())  # the direct table becomes the sorted one, for good
+            self.direct = None
         order = np.argsort(keys, kind="stable")
         wanted = keys[order]  # sorted queries search a large table faster
         slot = np.full(len(keys), -1, np.int64)
@@ -109,8 +121,23 @@ class _Slots:
         at = np.searchsorted(table, keys)
         self.tables[level] = [np.insert(table, at, keys), np.insert(table_slots, at, slots)]
 
+    def _direct(self, keys: np.ndarray) -> np.ndarray:
+        """The slots of keys below DIRECT_LIMIT, through the direct table."""
+        table = self.direct = _reserve(self.direct, int(keys.max()) + 1, -1)
+        slot = table[keys]
+        miss = slot < 0
+        if miss.any():
+            new = np.unique(keys[miss])
+            table[new] = np.arange(self.n, self.n + len(new), dtype=np.int64)
+            self.n += len(new)
+            slot = table[keys]
+        return slot
+
     def sorted(self) -> tuple[np.ndarray, np.ndarray]:
         """Every key in increasing order, and its slot."""
+        if self.direct is not None:
+            keys = np.flatnonzero(self.direct >= 0).astype(np.int64)
+            return keys, self.direct[keys]
         self._add(0, *self.tables[1])
         self.tables[1] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
         return self.tables[0][0], self.tables[0][1]
