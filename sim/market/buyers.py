@@ -121,13 +121,7 @@ class Buyers:
             return
         self.visits += n
         at = t0 + np.sort(rng.integers(1, HOUR + 1, n)).astype(np.int64)  # in (now - 1 h, now]
-        # Who visits: activity-weighted. Searching the draws in increasing order is much faster on
-        # the large cumulative table, and gives the same buyers.
-        u = rng.random(n)
-        order = np.argsort(u)
-        buyer = np.empty(n, np.int64)
-        buyer[order] = np.searchsorted(self.activity_cum, u[order], side="right")
-        buyer = buyer.clip(0, self.n - 1)
+        buyer = np.searchsorted(self.activity_cum, rng.random(n), side="right").clip(0, self.n - 1)
         arch = self.archetype[buyer]
         seller = self._choose(buyer, arch)
         keep = seller >= 0
