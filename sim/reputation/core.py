@@ -325,15 +325,15 @@ class _Accepted:
     dsr_row: np.ndarray  # (n,) action row of the accepted DSR, -1 if none
 
 
-def _first_accepted(valid, inside, start):
+def _first_accepted(valid, inside, segments: scan.Segments):
     """Per segment, the first row that is valid and inside its window is accepted; a valid row after
     an accepted one is a second attempt (invalid); a valid row outside the window with none accepted
-    before it is outside_window (REV-ACTIONS)."""
-    candidate = valid & inside
-    accepted = scan.first_in_segment(candidate, start)
-    after = scan.any_before_in_segment(accepted, start)
+    before it is outside_window (REV-ACTIONS). Returns the accepted rows, their mask and the
+    statuses."""
+    firsts = segments.first(valid & inside)
+    after = segments.after(firsts)
     status = np.where(~valid | after, L.INVALID, np.where(inside, -1, L.OUTSIDE_WINDOW))
-    return accepted, status.astype(np.int8)
+    return firsts, segments.mark(firsts), status.astype(np.int8)
 
 
 def _accept(ctx: _Context) -> _Accepted:
@@ -353,29 +353,30 @@ def _accept(ctx: _Context) -> _Accepted:
     credit = np.flatnonzero(now & (a.action != L.DSR))
     key = orow[credit] * 2 + a.author[credit]
     perm = credit[_group_sorted(key, a.at[credit], a.action[credit], a.rating[credit])]
-    start = scan.segment_starts(orow[perm] * 2 + a.author[perm])
+    segments = scan.Segments(scan.segment_starts(orow[perm] * 2 + a.author[perm]))
+    at, rating = a.at[perm], a.rating[perm]
     is_rate = a.action[perm] == L.RATE
-    valid_rate = is_rate & taobao[perm] & (a.at[perm] >= success[perm])  # REV-TMALL, REV-ELIGIBLE
-    inside = a.at[perm] <= success[perm] + ctx.window  # REV-WINDOW
+    valid_rate = is_rate & taobao[perm] & (at >= success[perm])  # REV-TMALL, REV-ELIGIBLE
+    inside = at <= success[perm] + ctx.window  # REV-WINDOW
     # Only rate rows compete for acceptance here; change rows are judged below.
-    accepted, rate_status = _first_accepted(valid_rate, inside, start)
+    rate_first, accepted, rate_status = _first_accepted(valid_rate, inside, segments)
     # The accepted rate's time and rating, spread over its group.
-    rate_at = scan.broadcast_first(a.at[perm], accepted, start, NEVER)
-    rate_rating = scan.broadcast_first(a.rating[perm], accepted, start, np.int8(L.NO_RATING))
+    rate_at = segments.spread(at[rate_first], rate_first, NEVER)
+    rate_rating = segments.spread(rating[rate_first], rate_first, np.int8(L.NO_RATING))
     has_rate = rate_at < NEVER
-    accepted_before = scan.any_before_in_segment(accepted, start) | accepted
+    accepted_before = segments.after(rate_first, inclusive=True)
     is_change = ~is_rate
     valid_change = (is_change & has_rate & accepted_before & (rate_rating != L.GOOD)
-                    & ((a.action[perm] == L.DELETE) | (a.rating[perm] == L.GOOD))
+                    & ((a.action[perm] == L.DELETE) | (rating == L.GOOD))
                     & (rules.modifications_allowed > 0))  # REV-MODIFY
-    inside_change = a.at[perm] <= rate_at + ctx.modify_window
-    change_accepted, change_status = _first_accepted(valid_change, inside_change, start)
+    inside_change = at <= rate_at + ctx.modify_window
+    _, change_accepted, change_status = _first_accepted(valid_change, inside_change, segments)
     # A rate row's verdict comes from the rate competition; a change row's from the change one.
     # (_first_accepted counts "after" among its own candidates only.)
     row_status[perm] = np.where(is_rate, rate_status, change_status)
     # SCORE-STATUS-ORDER: cancelled and ineligible outrank outside_window. A change was "given"
     # with the review it changes, so the reviewer's age is taken at the accepted rate.
-    given_at = np.where(is_rate, a.at[perm], rate_at)
+    given_at = np.where(is_rate, at, rate_at)
     _outrank_window(ctx, row_status, perm, given_at, credit=True)
     authors = a.author[perm]
     rate_row[authors[accepted], orow[perm][accepted]] = perm[accepted]
@@ -386,10 +387,10 @@ def _accept(ctx: _Context) -> _Accepted:
     dkey = orow[dsr]
     dperm = dsr[_group_sorted(dkey, a.at[dsr], a.author[dsr], a.described[dsr], a.service[dsr],
                               a.shipping[dsr], a.logistics[dsr])]
-    dstart = scan.segment_starts(orow[dperm])
+    dsegments = scan.Segments(scan.segment_starts(orow[dperm]))
     valid_dsr = (a.author[dperm] == L.BUYER) & (a.at[dperm] >= success[dperm])
     inside_dsr = a.at[dperm] <= success[dperm] + ctx.dsr_window
-    dsr_accepted, dsr_status = _first_accepted(valid_dsr, inside_dsr, dstart)
+    _, dsr_accepted, dsr_status = _first_accepted(valid_dsr, inside_dsr, dsegments)
     row_status[dperm] = dsr_status
     _outrank_window(ctx, row_status, dperm, a.at[dperm], credit=False)
     dsr_row = np.full(n, -1, np.int64)

@@ -54,25 +54,47 @@ def segmented_cumsum(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     return total - offset
 
 
-def first_in_segment(mask: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """True at the first element of each segment where ``mask`` holds."""
-    mask = np.asarray(mask, dtype=bool)
-    return mask & (segmented_cumsum(mask.astype(np.int64), start) == 1)
+class Segments:
+    """The segments of a grouped array, from its start mask. Each element's segment is found once;
+    then the "first element of each segment where ..." questions cost a pass over the hits."""
 
+    def __init__(self, start: np.ndarray) -> None:
+        self.n = len(start)
+        self.id = segment_ids(start)
+        self.count = int(self.id[-1]) + 1 if self.n else 0
 
-def any_before_in_segment(mask: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """True where ``mask`` held at some earlier element of the same segment."""
-    mask = np.asarray(mask, dtype=bool)
-    return (segmented_cumsum(mask.astype(np.int64), start) - mask) > 0
+    def first(self, mask: np.ndarray) -> np.ndarray:
+        """Ascending indices of the first element of each segment where ``mask`` holds (segments
+        where it never holds have none)."""
+        hits = np.flatnonzero(mask)
+        if len(hits) > 1:
+            seg = self.id[hits]
+            keep = np.empty(len(hits), dtype=bool)
+            keep[0] = True
+            np.not_equal(seg[1:], seg[:-1], out=keep[1:])
+            hits = hits[keep]
+        return hits
 
+    def mark(self, rows: np.ndarray) -> np.ndarray:
+        """A mask that holds at ``rows``."""
+        out = np.zeros(self.n, dtype=bool)
+        out[rows] = True
+        return out
 
-def broadcast_first(values: np.ndarray, mask: np.ndarray, start: np.ndarray, fill) -> np.ndarray:
-    """Give every element of a segment the value at the segment's first ``mask`` element (or ``fill``)."""
-    ids = segment_ids(start)
-    per_segment = np.full(int(ids[-1]) + 1 if len(ids) else 0, fill, dtype=np.asarray(values).dtype)
-    first = first_in_segment(mask, start)
-    per_segment[ids[first]] = values[first]
-    return per_segment[ids]
+    def after(self, firsts: np.ndarray, inclusive: bool = False) -> np.ndarray:
+        """True for each element after (or at, if ``inclusive``) its segment's entry of ``firsts``;
+        False in segments without one."""
+        pos = np.full(self.count, self.n, np.int64)
+        pos[self.id[firsts]] = firsts
+        here = np.arange(self.n)
+        return here >= pos[self.id] if inclusive else here > pos[self.id]
+
+    def spread(self, values: np.ndarray, firsts: np.ndarray, fill) -> np.ndarray:
+        """Give every element of a segment the value that ``values`` (one per entry of ``firsts``)
+        holds for its segment, or ``fill``."""
+        per_segment = np.full(self.count, fill, dtype=np.asarray(values).dtype)
+        per_segment[self.id[firsts]] = values
+        return per_segment[self.id]
 
 
 # --- the clamp-add monoid -------------------------------------------------------------------
