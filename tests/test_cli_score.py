@@ -31,7 +31,7 @@ from test_io import (
 OUTPUTS = ("sellers", "buyers", "reviews")
 
 
-def fake_score(orders, actions, rules, as_of=None, accounts=None):
+def fake_score(orders, actions, rules, as_of=None, accounts=None, workers=None):
     """Every rating counts at its own time; enough to exercise every output column."""
     if as_of is None:
         as_of = L.default_as_of(orders, actions)
@@ -152,7 +152,7 @@ def test_score_files_api_and_rules_file(tmp_path, monkeypatch):
 def test_accounts_option(cli, tmp_path, monkeypatch):
     seen = {}
 
-    def spy(orders, actions, rules, as_of=None, accounts=None):
+    def spy(orders, actions, rules, as_of=None, accounts=None, workers=None):
         seen["accounts"] = accounts
         return fake_score(orders, actions, rules, as_of)
 
@@ -265,6 +265,16 @@ def test_examples_with_the_real_core(tmp_path):
     csv_out = read_outputs(tmp_path / "out")
     score_files(ORDERS_CSV, REVIEWS_CSV, tmp_path / "pq", fmt="parquet")
     assert read_outputs(tmp_path / "pq", "parquet") == csv_out
+    # Any number of workers writes the same files.
+    for workers in (1, 3):
+        score_files(ORDERS_CSV, REVIEWS_CSV, tmp_path / f"w{workers}", workers=workers)
+        assert read_outputs(tmp_path / f"w{workers}") == csv_out
+
+
+def test_workers_must_be_a_positive_number(cli, tmp_path, capsys):
+    assert run_score(cli, ORDERS_CSV, REVIEWS_CSV, tmp_path / "out", "--workers", "0") == 2
+    assert "--workers: expected a whole number of at least 1, got '0'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def _repsim_command() -> str | None:

@@ -36,11 +36,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output format (default: csv)")
     parser.add_argument("--accounts", default=None, metavar="ACCOUNTS",
                         help="optional account opening times, for the reviewer-age knob")
+    parser.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                        help="threads that score chunks of the log side by side (default: every "
+                             "CPU; the result does not depend on it)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def score_files(orders_path: str | Path, reviews_path: str | Path, out: str | Path,
                 rules_spec="taobao", as_of: str | int | None = None, fmt: str = "csv",
-                accounts_path: str | Path | None = None) -> ScoreResult:
+                accounts_path: str | Path | None = None, workers: int | None = None) -> ScoreResult:
     """Read the logs, score them and write the result into ``out``; return the result.
 
     ``rules_spec`` is a preset name, a .toml path or a ``RuleSet``; ``as_of`` an ISO 8601 string,
@@ -55,7 +68,7 @@ def score_files(orders_path: str | Path, reviews_path: str | Path, out: str | Pa
     with atomic_output_dir(out) as staging:
         orders, actions = read_orders_and_actions(orders_path, reviews_path)
         accounts = read_accounts(accounts_path) if accounts_path is not None else None
-        result = score(orders, actions, rules, as_of=as_of_seconds, accounts=accounts)
+        result = score(orders, actions, rules, as_of=as_of_seconds, accounts=accounts, workers=workers)
         del orders, actions, accounts  # their memory serves the writer
         write_result(result, staging, fmt, rules)
     return result
@@ -63,7 +76,7 @@ def score_files(orders_path: str | Path, reviews_path: str | Path, out: str | Pa
 
 def main(args: argparse.Namespace) -> int:
     result = score_files(args.orders, args.reviews, args.out, args.rules, args.as_of, args.fmt,
-                         args.accounts)
+                         args.accounts, args.workers)
     print(f"repsim score: {len(result.sellers)} sellers, {len(result.buyers)} buyers, "
           f"{len(result.reviews)} review rows as of {format_timestamp(result.as_of)} -> {args.out}")
     return 0
