@@ -272,7 +272,9 @@ def test_examples_with_the_real_core(tmp_path):
 
 
 def test_workers_must_be_a_positive_number(cli, tmp_path, capsys):
-    assert run_score(cli, ORDERS_CSV, REVIEWS_CSV, tmp_path / "out", "--workers", "0") == 2
+    with pytest.raises(SystemExit) as exited:  # argparse's own error: usage, then the message
+        run_score(cli, ORDERS_CSV, REVIEWS_CSV, tmp_path / "out", "--workers", "0")
+    assert exited.value.code == 2
     assert "--workers: expected a whole number of at least 1, got '0'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
