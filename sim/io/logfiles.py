@@ -316,7 +316,9 @@ def _convert(log: LogTable, column: Column, arr: pa.ChunkedArray) -> np.ndarray:
     if valid is not None:
         if column.empty is None:
             log.check(~valid, column.name, column.expected())
-        else:
+        elif values.base is None and values.flags.writeable:  # an array of our own: fill in place
+            values[~valid] = column.empty
+        else:  # a view of pyarrow's memory
             values = np.where(valid, values, column.empty)
     return values.astype(column.dtype, copy=False)
 
