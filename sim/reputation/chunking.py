@@ -40,7 +40,7 @@ class Plan:
     action_perm: np.ndarray
     action_bounds: np.ndarray
     seller_bounds: np.ndarray  # chunk k holds the sellers of ranks seller_bounds[k]:seller_bounds[k + 1]
-    chunk_row: np.ndarray  # per input order, its row inside its chunk
+    chunk_row: np.ndarray  # per input order, its row inside its chunk (filled as chunks are made)
     order_row: np.ndarray  # per input action, the input row of its order
 
     def __len__(self) -> int:
@@ -53,7 +53,9 @@ class Plan:
     def chunk(self, k: int) -> Chunk:
         rows = self.order_perm[self.order_bounds[k]:self.order_bounds[k + 1]]
         acts = self.action_perm[self.action_bounds[k]:self.action_bounds[k + 1]]
-        return Chunk(rows, acts, self.chunk_row[self.order_row[acts]],
+        # Chunks own disjoint rows of chunk_row, so chunks made in different threads never meet.
+        self.chunk_row[rows] = np.arange(len(rows), dtype=self.chunk_row.dtype)
+        return Chunk(rows, acts, self.chunk_row[self.order_row[acts]].astype(np.int64),
                      slice(int(self.seller_bounds[k]), int(self.seller_bounds[k + 1])))
 
 
@@ -74,16 +76,15 @@ def plan(seller_rank: np.ndarray, n_sellers: int, order_row: np.ndarray, chunk_o
     # A seller bigger than a chunk makes the numbers skip; renumber them densely.
     chunk_of_seller = np.cumsum(np.concatenate([[0], np.diff(starts_in) > 0]))
     n_chunks = int(chunk_of_seller[-1]) + 1
-    # 16-bit chunk numbers when they fit: a quarter of the memory, and numpy radix-sorts them.
-    chunk = chunk_of_seller.astype(np.uint16 if n_chunks <= 1 << 16 else np.int64)[seller_rank]
+    # 8- or 16-bit chunk numbers when they fit: less memory, and numpy radix-sorts them.
+    small = np.uint8 if n_chunks <= 1 << 8 else np.uint16 if n_chunks <= 1 << 16 else np.int64
+    chunk = chunk_of_seller.astype(small)[seller_rank]
     with ThreadPoolExecutor(max_workers=2) as pool:  # numpy's sorts release the GIL
         actions = pool.submit(lambda: _partition(chunk[order_row], n_chunks))
         order_perm, order_bounds = _partition(chunk, n_chunks)
         action_perm, action_bounds = actions.result()
     del chunk
-    chunk_row = np.arange(n)
-    chunk_row -= np.repeat(order_bounds[:-1], np.diff(order_bounds))
-    chunk_row[order_perm] = chunk_row.copy()
+    chunk_row = np.empty(n, np.int32 if n < 1 << 31 else np.int64)
     seller_bounds = np.searchsorted(chunk_of_seller, np.arange(n_chunks + 1))
     return Plan(order_perm, order_bounds, action_perm, action_bounds, seller_bounds, chunk_row, order_row)
 
