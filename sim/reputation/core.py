@@ -710,14 +710,18 @@ class _Totals:
 
     Per order, the buyer side (points and counted ratings) is kept in input order so that buyer
     sums run over the whole log in one pass and do not depend on the chunking, to the last bit.
-    Sellers are whole in one chunk; each chunk's seller scores are final.
+    With whole-number points (``rules.integral``) the counted ratings alone give the buyer credit,
+    exactly, and the points are not kept. Sellers are whole in one chunk; each chunk's seller
+    scores are final.
     """
 
     def __init__(self, view: _View, with_rows: bool) -> None:
         n, m = view.n, len(view.actions)
         self.view = view
-        self.buyer_points = np.zeros(n)  # the seller's review of the buyer
-        self.credit_points = np.zeros(n)  # the tmall buyer credit (DSR-TMALL-BUYER)
+        self.whole_points = view.rules.integral
+        if not self.whole_points:
+            self.buyer_points = np.zeros(n)  # the seller's review of the buyer
+            self.credit_points = np.zeros(n)  # the tmall buyer credit (DSR-TMALL-BUYER)
         self.buyer_rating = np.empty(n, np.int8)  # of the counted seller review, else NO_RATING
         self.credit_counted = np.empty(n, bool)
         self.with_rows = with_rows
@@ -744,8 +748,9 @@ class _Totals:
     def add(self, k: int, ctx: _Context, ledger: Ledger, weight: np.ndarray | None) -> None:
         points, credit_points = _weights(ctx, ledger, weight)
         u, dsr, rows = ledger.units, ledger.dsr, ctx.chunk.rows
-        self.buyer_points[rows] = points[1]
-        self.credit_points[rows] = credit_points
+        if not self.whole_points:
+            self.buyer_points[rows] = points[1]
+            self.credit_points[rows] = credit_points
         self.buyer_rating[rows] = np.where(u.exists[1] & (u.status[1] == L.COUNTED), u.rating[1], L.NO_RATING)
         self.credit_counted[rows] = dsr.credit_exists & (dsr.credit_status == L.COUNTED)
         self.seller_parts[k] = _seller_scores(ctx, ledger, points)
@@ -764,8 +769,13 @@ class _Totals:
         def count(mask):
             return np.bincount(rank[mask], minlength=size).astype(np.int64)
 
-        credit = (np.bincount(rank, self.buyer_points, minlength=size)
-                  + np.bincount(rank, self.credit_points, minlength=size))
+        if self.whole_points:  # the points are the counted ratings, and one per tmall credit
+            counted = self.buyer_rating != L.NO_RATING
+            credit = (np.bincount(rank[counted], self.buyer_rating[counted], minlength=size)
+                      + np.bincount(rank[self.credit_counted], minlength=size)).astype(np.float64)
+        else:
+            credit = (np.bincount(rank, self.buyer_points, minlength=size)
+                      + np.bincount(rank, self.credit_points, minlength=size))
         return L.BuyerScores(
             buyer_id=v.buyer_ids, credit=credit, level=level_of(credit, v.rules.level_thresholds),
             good=count(self.buyer_rating == L.GOOD) + count(self.credit_counted),
