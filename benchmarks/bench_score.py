@@ -157,13 +157,14 @@ def _child_core(orders_path: str, reviews_path: str, repeat: int) -> dict:
     import gc
 
     from sim.allocator import keep_freed_memory
-    from sim.io.logfiles import read_orders_and_actions
+    from sim.io.logfiles import read_actions, read_orders
     from sim.reputation.core import score
     from sim.rules.presets import TAOBAO
 
     keep_freed_memory()  # as the repsim command does (sim.allocator)
     t0 = time.perf_counter()
-    orders, actions = read_orders_and_actions(orders_path, reviews_path)
+    orders = read_orders(orders_path)
+    actions = read_actions(reviews_path, orders, orders_source=orders_path)
     read_s = time.perf_counter() - t0
     gc.collect()
     rss_before = (_status_kib("VmRSS") or 0) * 1024

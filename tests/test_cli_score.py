@@ -304,7 +304,7 @@ def test_installed_command_exits_2_without_traceback(tmp_path):
 
 
 def test_orders_error_is_reported_before_a_reviews_error(cli, tmp_path, capsys):
-    # The two logs are read side by side; the orders' error still comes first, every time.
+    # The orders are read and checked first.
     orders = _edit(ORDERS_CSV, tmp_path / "orders.csv", 4, "amount", "lots")
     reviews = _edit(REVIEWS_CSV, tmp_path / "reviews.csv", 2, "at", "tomorrow")
     for attempt in range(5):

@@ -22,7 +22,6 @@ a null mask after parsing.
 from __future__ import annotations
 
 import csv
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
@@ -162,16 +161,6 @@ def read_orders(path: str | Path) -> Orders:
 def read_actions(path: str | Path, orders: Orders, orders_source: str = "the orders") -> Actions:
     """Review actions from a CSV or Parquet file, checked against ``orders``."""
     return check_actions(read_table(path, ACTION_COLUMNS), orders, orders_source)
-
-
-def read_orders_and_actions(orders_path: str | Path, actions_path: str | Path) -> tuple[Orders, Actions]:
-    """Both logs, read side by side in two threads (pyarrow and numpy release the GIL while
-    decoding and converting), then checked against each other. An error in the orders is
-    reported before one in the actions, as if they were read one after the other."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        orders = pool.submit(read_orders, orders_path)
-        actions = pool.submit(read_table, actions_path, ACTION_COLUMNS)
-        return orders.result(), check_actions(actions.result(), orders.result(), str(orders_path))
 
 
 def check_actions(log: LogTable, orders: Orders, orders_source: str) -> Actions:
