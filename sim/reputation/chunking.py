@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +78,8 @@ def plan(seller_rank: np.ndarray, n_sellers: int, order_row: np.ndarray, chunk_o
     # 8- or 16-bit chunk numbers when they fit: less memory, and numpy radix-sorts them.
     small = np.uint8 if n_chunks <= 1 << 8 else np.uint16 if n_chunks <= 1 << 16 else np.int64
     chunk = chunk_of_seller.astype(small)[seller_rank]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy's sorts release the GIL
-        actions = pool.submit(lambda: _partition(chunk[order_row], n_chunks))
-        order_perm, order_bounds = _partition(chunk, n_chunks)
-        action_perm, action_bounds = actions.result()
+    order_perm, order_bounds = _partition(chunk, n_chunks)
+    action_perm, action_bounds = _partition(chunk[order_row], n_chunks)
     del chunk
     chunk_row = np.empty(n, np.int32 if n < 1 << 31 else np.int64)
     seller_bounds = np.searchsorted(chunk_of_seller, np.arange(n_chunks + 1))

@@ -70,10 +70,9 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     workers = workers or default_workers()
     if chunk_orders is None:
         chunk_orders = min(CHUNK_ORDERS, max(MIN_CHUNK_ORDERS, -(-len(orders) // workers)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:  # three passes over the whole log
-        order_row = pool.submit(order_rows, orders.order_id, actions.order_id)
-        view = _View(orders, actions, rules, np.int64(as_of), pool)
-        order_row = order_row.result()
+    # (Threads do not pay off for these whole-log passes: their page faults contend.)
+    order_row = order_rows(orders.order_id, actions.order_id)
+    view = _View(orders, actions, rules, np.int64(as_of))
     plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
     chunks = [lambda: chunking.whole(order_row, len(view.seller_ids))] if plan is None else plan.chunks()
     totals = _Totals(view, with_rows=True)
@@ -136,13 +135,11 @@ def _sum_ledger(orders, actions, rules, as_of, ledger: Ledger, with_rows: bool) 
 class _View:
     """The whole log, the rules, the as-of time and the account ranks."""
 
-    def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64,
-                 pool: ThreadPoolExecutor | None = None) -> None:
+    def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64) -> None:
         self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
         self.n = len(orders)
-        buyers = pool.submit(dense_rank, orders.buyer_id) if pool else None
+        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id)
         self.seller_rank, self.seller_ids = dense_rank(orders.seller_id)
-        self.buyer_rank, self.buyer_ids = buyers.result() if buyers else dense_rank(orders.buyer_id)
 
 
 class _Context:
