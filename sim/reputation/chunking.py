@@ -78,16 +78,20 @@ def plan(seller_rank: np.ndarray, n_sellers: int, order_row: np.ndarray, chunk_o
     # 8- or 16-bit chunk numbers when they fit: less memory, and numpy radix-sorts them.
     small = np.uint8 if n_chunks <= 1 << 8 else np.uint16 if n_chunks <= 1 << 16 else np.int64
     chunk = chunk_of_seller.astype(small)[seller_rank]
-    order_perm, order_bounds = _partition(chunk, n_chunks)
-    action_perm, action_bounds = _partition(chunk[order_row], n_chunks)
+    # Row numbers in 32 bits while they fit: the plan lives through the whole scoring, and fresh
+    # memory is slow to fault in.
+    rows = np.int32 if max(n, len(order_row)) < 1 << 31 else np.int64
+    order_perm, order_bounds = _partition(chunk, n_chunks, rows)
+    action_perm, action_bounds = _partition(chunk[order_row], n_chunks, rows)
     del chunk
-    chunk_row = np.empty(n, np.int32 if n < 1 << 31 else np.int64)
     seller_bounds = np.searchsorted(chunk_of_seller, np.arange(n_chunks + 1))
-    return Plan(order_perm, order_bounds, action_perm, action_bounds, seller_bounds, chunk_row, order_row)
+    return Plan(order_perm, order_bounds, action_perm, action_bounds, seller_bounds,
+                np.empty(n, rows), order_row.astype(rows))
 
 
-def _partition(chunk: np.ndarray, n_chunks: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped by chunk number, each group in row order, and the groups' bounds."""
-    perm = np.argsort(chunk, kind="stable")
+def _partition(chunk: np.ndarray, n_chunks: int, rows: type) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (of dtype ``rows``) grouped by chunk number, each group in row order, and the groups'
+    bounds."""
+    perm = np.argsort(chunk, kind="stable").astype(rows)
     bounds = np.concatenate([[0], np.cumsum(np.bincount(chunk, minlength=n_chunks))])
     return perm, bounds

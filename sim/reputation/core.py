@@ -74,12 +74,16 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     order_row = order_rows(orders.order_id, actions.order_id)
     view = _View(orders, actions, rules, np.int64(as_of))
     plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
-    chunks = [lambda: chunking.whole(order_row, len(view.seller_ids))] if plan is None else plan.chunks()
+    if plan is None:
+        chunks = [lambda: chunking.whole(order_row, len(view.seller_ids))]
+    else:
+        chunks = plan.chunks()
+        del order_row  # the plan keeps its own, smaller copy
     totals = _Totals(view, with_rows=True)
     _sum_chunks(view, accounts, chunks, totals, workers)
     # Let the plan go before the result rows are built: fresh memory is slow to fault in, and
     # the rows can reuse the plan's.
-    del plan, chunks, order_row
+    del plan, chunks
     return totals.result()
 
 
