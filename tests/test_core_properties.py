@@ -613,6 +613,23 @@ def test_prefix_closure(scorer, case, data):
 # Incremental == one-shot
 # ---------------------------------------------------------------------------------------------
 
+def log_known_at(case: Case, t: int, previous: dict[int, tuple]) -> tuple[Orders, Actions, np.ndarray]:
+    """An append-only log as known at ``t`` (orders created by then, success and removal only once
+    they happened, actions by then), and the rows of orders whose success or removal changed since
+    the last call (``previous`` remembers them between calls)."""
+    order_rows, changed = [], []
+    for k, o in enumerate(o for o in case.orders if o[6] <= t):
+        o = list(o)
+        o[7] = o[7] if o[7] <= t else int(NEVER)
+        o[9] = o[9] if o[9] <= t else int(NEVER)
+        if k in previous and previous[k] != (o[7], o[9]):
+            changed.append(k)
+        previous[k] = (o[7], o[9])
+        order_rows.append(tuple(o))
+    t_orders, t_actions, _ = build_log(order_rows, [a for a in case.actions if a[3] <= t])
+    return t_orders, t_actions, np.array(changed, np.int64)
+
+
 @pytest.mark.skipif(IncrementalScorer is None or core_score is None,
                     reason="sim.reputation.incremental not written yet")
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -630,20 +647,8 @@ def test_incremental_equals_one_shot(case, step):
     steps = 0
     t = start
     while True:
-        n_orders = sum(1 for o in case.orders if o[6] <= t)
-        order_rows = []
-        changed = []
-        for k, o in enumerate(case.orders[:n_orders]):
-            o = list(o)
-            o[7] = o[7] if o[7] <= t else int(NEVER)
-            o[9] = o[9] if o[9] <= t else int(NEVER)
-            if k in previous and previous[k] != (o[7], o[9]):
-                changed.append(k)
-            previous[k] = (o[7], o[9])
-            order_rows.append(tuple(o))
-        action_rows = [a for a in case.actions if a[3] <= t]
-        t_orders, t_actions, _ = build_log(order_rows, action_rows)
-        scorer.advance(t_orders, t_actions, t, np.array(changed, np.int64))
+        t_orders, t_actions, changed = log_known_at(case, t, previous)
+        scorer.advance(t_orders, t_actions, t, changed)
         assert_results_equal(scorer.result(), core_score(t_orders, t_actions, case.rules, t, accounts),
                              case.rules)
         steps += 1

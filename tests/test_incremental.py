@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_core_properties import build_log, cases
+from test_core_properties import cases, log_known_at
 
 from sim.reputation.core import score
 from sim.reputation.incremental import IncrementalScorer, _Slots
 from sim.reputation.log import default_as_of
-from sim.timeutil import DAY, HOUR, NEVER
+from sim.timeutil import DAY, HOUR
 
 
 def assert_scores_equal(got, want) -> None:
@@ -46,17 +46,8 @@ def test_running_sums_equal_one_shot(case, step, windows):
     scorer = IncrementalScorer(case.rules, accounts)
     previous: dict[int, tuple] = {}
     while True:
-        order_rows, changed = [], []
-        for k, o in enumerate(o for o in case.orders if o[6] <= t):
-            o = list(o)
-            o[7] = o[7] if o[7] <= t else int(NEVER)
-            o[9] = o[9] if o[9] <= t else int(NEVER)
-            if k in previous and previous[k] != (o[7], o[9]):
-                changed.append(k)
-            previous[k] = (o[7], o[9])
-            order_rows.append(tuple(o))
-        t_orders, t_actions, _ = build_log(order_rows, [a for a in case.actions if a[3] <= t])
-        scorer.advance(t_orders, t_actions, t, np.array(changed, np.int64))
+        t_orders, t_actions, changed = log_known_at(case, t, previous)
+        scorer.advance(t_orders, t_actions, t, changed)
         want = score(t_orders, t_actions, case.rules, t, accounts)
         sellers, buyers = scorer.scores()
         assert_scores_equal(sellers, want.sellers)
