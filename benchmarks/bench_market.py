@@ -36,9 +36,8 @@ def peak_mib() -> float:
 
 
 def market(scenario: str, days: int | None, seed: int) -> dict:
-    import pyarrow.parquet as pq
-
     from sim.commands.run import resolve_rules
+    from sim.io.parquet import write_parquet
     from sim.market.records import orders_table, reviews_table, sellers_daily_table
     from sim.market.world import World
     from sim.scenario.schema import load
@@ -50,9 +49,9 @@ def market(scenario: str, days: int | None, seed: int) -> dict:
     world.run()
     t1, c1 = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
-        pq.write_table(orders_table(world), Path(tmp) / "orders.parquet")
-        pq.write_table(reviews_table(world), Path(tmp) / "reviews.parquet")
-        pq.write_table(sellers_daily_table(world), Path(tmp) / "sellers_daily.parquet")
+        write_parquet(orders_table(world), Path(tmp) / "orders.parquet")
+        write_parquet(reviews_table(world), Path(tmp) / "reviews.parquet")
+        write_parquet(sellers_daily_table(world), Path(tmp) / "sellers_daily.parquet")
     t2 = time.perf_counter()
     n = world.book.orders.n
     return {"part": "market", "orders": n, "actions": world.book.actions.n, "days": world.days,
