@@ -507,14 +507,26 @@ def account_opened(accounts: Accounts | None, ids: np.ndarray) -> np.ndarray:
 
 # --- 3. dedup and clamp -----------------------------------------------------------------------
 
-def _sorted_segments(rows: np.ndarray, *keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``rows`` sorted by ``keys`` (most significant first; ties keep ``rows`` order), and the
-    start mask of runs of equal first key."""
+def _sorted_segments(rows: np.ndarray, group: np.ndarray, time: np.ndarray,
+                     order_id: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` sorted by (group, time, order_id), and the start mask of runs of equal group.
+
+    Usually order ids increase with the row, so a stable sort on (group, time) alone gives the
+    order_id tie-break; when the two also fit one 64-bit key, one sort does it, three times
+    cheaper than sorting by the three keys in turn."""
     if len(rows) == 0:
         return rows, np.zeros(0, bool)
-    order = np.lexsort([k[rows] for k in reversed(keys)])
+    g, t, oid = group[rows], time[rows], order_id[rows]
+    order = None
+    if bool((oid[1:] > oid[:-1]).all()):
+        t0 = int(t.min())
+        span = int(t.max()) - t0 + 1
+        if int(g.max()) < (1 << 62) // span:
+            order = np.argsort(g * span + (t - t0), kind="stable")
+    if order is None:
+        order = np.lexsort((oid, t, g))
     rows = rows[order]
-    return rows, scan.segment_starts(keys[0][rows])
+    return rows, scan.segment_starts(group[rows])
 
 
 def _combine(*columns: np.ndarray) -> np.ndarray:
