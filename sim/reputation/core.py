@@ -34,6 +34,8 @@ from sim.rules.ruleset import RuleSet
 from sim.timeutil import FOREVER, NEVER, days, hours, month_index
 
 _BIG = np.int64(1 << 40)  # a cap bound that never binds
+#: A lookup table over an id range this small costs less than sorting even a few ids.
+_SMALL_TABLE = 1 << 18
 
 
 #: Orders per chunk of the evaluation, at most. A chunk holds whole sellers, so whole pairs
@@ -251,7 +253,7 @@ def dense_rank(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(ids) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     lo, hi = int(ids.min()), int(ids.max())
-    if hi - lo <= 4 * len(ids) + 1024:  # dense ids: a lookup table, no sort
+    if hi - lo <= max(4 * len(ids), _SMALL_TABLE):  # dense enough ids: a lookup table, no sort
         present = np.zeros(hi - lo + 1, dtype=bool)
         present[ids - lo] = True
         rank_of = np.cumsum(present, dtype=np.int64) - 1
@@ -276,7 +278,7 @@ def order_rows(order_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     if hi - lo + 1 == len(order_ids) and bool((order_ids[1:] > order_ids[:-1]).all()):
         rows = wanted - lo  # the ids are lo, lo + 1, ..., hi in row order
         rows[(wanted < lo) | (wanted > hi)] = -1
-    elif hi - lo <= 4 * len(order_ids) + 1024:
+    elif hi - lo <= max(4 * len(order_ids), _SMALL_TABLE):
         table = np.full(hi - lo + 1, -1, np.int64)
         table[order_ids - lo] = np.arange(len(order_ids))
         inside = (wanted >= lo) & (wanted <= hi)
