@@ -139,7 +139,7 @@ def _reviews_part_table(reviews: dict[str, np.ndarray], integral: bool, fmt: str
     effective_at = np.asarray(reviews.effective_at, dtype=np.int64)
     never = effective_at >= NEVER
     if fmt == "parquet":
-        effective = pa.array(np.where(never, 0, effective_at), TIME_TYPE, mask=never)
+        effective = pa.array(effective_at, TIME_TYPE, mask=never)  # masked cells are never read
     else:
         effective = iso_strings(effective_at)
     points = np.asarray(reviews.points, dtype=np.float64)
