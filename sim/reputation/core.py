@@ -218,7 +218,7 @@ class _Gathered:
 
 
 def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[Callable[[], chunking.Chunk]],
-                totals: "_Totals", workers: int | None, ledger: Ledger | None = None) -> None:
+                totals: "_Totals", workers: int, ledger: Ledger | None = None) -> None:
     """Stages 1-5 chunk by chunk, in ``workers`` threads, into ``totals``. ``chunks`` make their
     chunk when called, so that only the chunks being scored are in memory.
 
@@ -230,12 +230,11 @@ def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[Callable[[]
         def task(k: int) -> None:
             ctx = _Context(view, accounts, chunks[k]())
             step(k, ctx, ledger if ledger is not None else _evaluate(ctx))
-        workers_ = workers or default_workers()
-        if workers_ == 1 or len(chunks) == 1:
+        if workers == 1 or len(chunks) == 1:
             for k in range(len(chunks)):
                 task(k)
         else:
-            with ThreadPoolExecutor(max_workers=workers_) as pool:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(task, range(len(chunks))))
 
     weight = None
@@ -755,10 +754,15 @@ class _Totals:
     def reviewer_weight(self) -> np.ndarray:
         """Per buyer rank: the weight of the buyer's reviews, from its plain buyer credit (counted
         points, before any decay)."""
-        v, rules = self.view, self.view.rules
-        buyer_credit = (np.bincount(v.buyer_rank, self.buyer_points, minlength=len(v.buyer_ids))
-                        + np.bincount(v.buyer_rank, self.credit_points, minlength=len(v.buyer_ids)))
-        return np.clip(buyer_credit / rules.reviewer_weight_full_credit, rules.reviewer_weight_floor, 1.0)
+        rules = self.view.rules
+        return np.clip(self._buyer_points_sum() / rules.reviewer_weight_full_credit,
+                       rules.reviewer_weight_floor, 1.0)
+
+    def _buyer_points_sum(self) -> np.ndarray:
+        """Per buyer rank, the kept points of the seller reviews and tmall credits."""
+        v = self.view
+        return (np.bincount(v.buyer_rank, self.buyer_points, minlength=len(v.buyer_ids))
+                + np.bincount(v.buyer_rank, self.credit_points, minlength=len(v.buyer_ids)))
 
     def add(self, k: int, ctx: _Context, ledger: Ledger, weight: np.ndarray | None) -> None:
         points, credit_points = _weights(ctx, ledger, weight)
@@ -789,8 +793,7 @@ class _Totals:
             credit = (np.bincount(rank[counted], self.buyer_rating[counted], minlength=size)
                       + np.bincount(rank[self.credit_counted], minlength=size)).astype(np.float64)
         else:
-            credit = (np.bincount(rank, self.buyer_points, minlength=size)
-                      + np.bincount(rank, self.credit_points, minlength=size))
+            credit = self._buyer_points_sum()
         return L.BuyerScores(
             buyer_id=v.buyer_ids, credit=credit, level=level_of(credit, v.rules.level_thresholds),
             good=count(self.buyer_rating == L.GOOD) + count(self.credit_counted),
@@ -911,27 +914,36 @@ def _seller_scores(ctx: _Context, ledger: Ledger, points: np.ndarray) -> L.Selle
     def count(mask):
         return np.bincount(s_rank[mask], minlength=n_sellers).astype(np.int64)
 
-    credit = np.bincount(s_rank, points[0], minlength=n_sellers)
     recent = counted & (u.effective_at[0] > as_of - days(rules.positive_rate_days))  # SCORE-WINDOW-BOUNDS
-    recent_good = count(recent & (u.rating[0] == L.GOOD))
-    recent_all = count(recent)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        positive_rate = np.where(recent_all > 0, recent_good / np.maximum(recent_all, 1), np.nan)
     window = dsr.exists & (dsr.status == L.COUNTED) & (dsr.at > as_of - days(rules.dsr_mean_days))
     d_rows = ledger.accepted.dsr_row[window]
     d_sellers = s_rank[window]
-    means = {}
+    rated, total = {}, {}
     for dim in L.DSR_DIMENSIONS:
         values = getattr(ctx.actions, dim)[d_rows]
         # A dimension left empty (0) is not rated and stays out of its mean.
-        n_dsr = np.bincount(d_sellers, values > 0, minlength=n_sellers)
-        total = np.bincount(d_sellers, values.astype(np.float64), minlength=n_sellers)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means[dim] = np.where(n_dsr > 0, total / np.maximum(n_dsr, 1), np.nan)
+        rated[dim] = np.bincount(d_sellers, values > 0, minlength=n_sellers)
+        total[dim] = np.bincount(d_sellers, values.astype(np.float64), minlength=n_sellers)
+    return seller_scores(
+        ctx.seller_ids, np.bincount(s_rank, points[0], minlength=n_sellers),
+        count(counted & (u.rating[0] == L.GOOD)), count(counted & (u.rating[0] == L.NEUTRAL)),
+        count(counted & (u.rating[0] == L.BAD)), count(recent & (u.rating[0] == L.GOOD)), count(recent),
+        rated, total, rules.level_thresholds)
+
+
+def seller_scores(seller_id, credit, good, neutral, bad, recent_good, recent_all, dsr_rated: dict,
+                  dsr_total: dict, thresholds: tuple[int, ...]) -> L.SellerScores:
+    """Seller scores from per-seller sums: the positive rate over the recent counted reviews
+    (SCORE-POSITIVE-RATE) and each dimension's mean over its rated DSRs (DSR-MEAN), NaN where there
+    are none. One-shot and incremental scoring both finish here."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        positive_rate = np.where(recent_all > 0, recent_good / np.maximum(recent_all, 1), np.nan)
+        means = {d: np.where(dsr_rated[d] > 0, dsr_total[d] / np.maximum(dsr_rated[d], 1), np.nan)
+                 for d in L.DSR_DIMENSIONS}
+    whole = lambda x: np.asarray(x).astype(np.int64, copy=False)  # noqa: E731
     return L.SellerScores(
-        seller_id=ctx.seller_ids, credit=credit, level=level_of(credit, rules.level_thresholds),
-        good=count(counted & (u.rating[0] == L.GOOD)), neutral=count(counted & (u.rating[0] == L.NEUTRAL)),
-        bad=count(counted & (u.rating[0] == L.BAD)), positive_rate=positive_rate,
+        seller_id=seller_id, credit=credit, level=level_of(credit, thresholds),
+        good=whole(good), neutral=whole(neutral), bad=whole(bad), positive_rate=positive_rate,
         dsr_described=means["described"], dsr_service=means["service"],
         dsr_shipping=means["shipping"], dsr_logistics=means["logistics"])
 

@@ -463,17 +463,10 @@ class IncrementalScorer:
             return self.scores()[0]
         ids, slots = self._sellers.sorted()
         s = dict(zip(_SELLER_COLS, self._seller_sums[:, slots]))
-        count = lambda name: s[name].astype(np.int64)  # noqa: E731
-        with np.errstate(invalid="ignore", divide="ignore"):
-            positive_rate = np.where(s["recent_all"] > 0, s["recent_good"] / np.maximum(s["recent_all"], 1), np.nan)
-            means = {d: np.where(s[f"n_{d}"] > 0, s[f"total_{d}"] / np.maximum(s[f"n_{d}"], 1), np.nan)
-                     for d in L.DSR_DIMENSIONS}
-        return SellerScores(
-            seller_id=ids.copy(), credit=s["credit"],
-            level=core.level_of(s["credit"], self.rules.level_thresholds),
-            good=count("good"), neutral=count("neutral"), bad=count("bad"), positive_rate=positive_rate,
-            dsr_described=means["described"], dsr_service=means["service"],
-            dsr_shipping=means["shipping"], dsr_logistics=means["logistics"])
+        return core.seller_scores(
+            ids.copy(), s["credit"], s["good"], s["neutral"], s["bad"], s["recent_good"], s["recent_all"],
+            {d: s[f"n_{d}"] for d in L.DSR_DIMENSIONS}, {d: s[f"total_{d}"] for d in L.DSR_DIMENSIONS},
+            self.rules.level_thresholds)
 
     def buyers(self) -> BuyerScores:
         self._require()
