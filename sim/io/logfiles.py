@@ -159,14 +159,12 @@ def read_orders(path: str | Path) -> Orders:
 
 
 def read_actions(path: str | Path, orders: Orders, orders_source: str = "the orders") -> Actions:
-    """Review actions from a CSV or Parquet file, checked against ``orders``."""
-    return check_actions(read_table(path, ACTION_COLUMNS), orders, orders_source)
+    """Review actions from a CSV or Parquet file, checked against ``orders``.
 
-
-def check_actions(log: LogTable, orders: Orders, orders_source: str) -> Actions:
-    """The action log's checks. Every action must name an order of ``orders``; ``rate`` and
-    ``modify`` need a rating and the other actions none; ``dsr`` needs the four scores (DSR-DIMS)
-    and the other actions none."""
+    Every action must name an order of ``orders``; ``rate`` and ``modify`` need a rating and the
+    other actions none; ``dsr`` needs the four scores (DSR-DIMS) and the other actions none.
+    """
+    log = read_table(path, ACTION_COLUMNS)
     order_id, action = log["order_id"], log["action"]
     log.check(~_is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
 
