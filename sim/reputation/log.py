@@ -183,14 +183,12 @@ class ReviewParts(ReviewRows):
 
     def parts(self) -> list[dict[str, np.ndarray]]:
         """Each part's columns, in order."""
-        return [{name: column() if callable(column) else column for name, column in part.items()}
-                for part in self._parts]
+        return [{name: _made(column) for name, column in part.items()} for part in self._parts]
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name not in _REVIEW_COLUMNS:
             raise AttributeError(name)
-        pieces = [part[name] for part in self._parts]
-        column = np.concatenate([piece() if callable(piece) else piece for piece in pieces])
+        column = np.concatenate([_made(part[name]) for part in self._parts])
         setattr(self, name, column)  # made once: __getattr__ is not called again for it
         return column
 
@@ -202,6 +200,11 @@ class ReviewParts(ReviewRows):
 
 
 _REVIEW_COLUMNS = frozenset(f.name for f in fields(ReviewRows))
+
+
+def _made(column: "np.ndarray | Callable[[], np.ndarray]") -> np.ndarray:
+    """A part's column, made now if it was given as a function."""
+    return column() if callable(column) else column
 
 
 @dataclass
