@@ -94,31 +94,25 @@ def _codes(indices: np.ndarray, names, mask: np.ndarray | None = None) -> pa.Dic
                                           pa.array(list(names), pa.string()), mask=mask)
 
 
+def _account_columns(id_name: str, scores, integral: bool) -> dict[str, pa.Array]:
+    """The columns sellers and buyers share: id, credit, level and the counted ratings."""
+    return {
+        id_name: pa.array(getattr(scores, id_name), pa.int64()),
+        "credit": _credit(scores.credit, integral),
+        **{name: pa.array(getattr(scores, name), pa.int64()) for name in ("level", "good", "neutral", "bad")},
+    }
+
+
 def sellers_table(sellers: SellerScores, integral: bool) -> pa.Table:
     return pa.table({
-        "seller_id": pa.array(sellers.seller_id, pa.int64()),
-        "credit": _credit(sellers.credit, integral),
-        "level": pa.array(sellers.level, pa.int64()),
-        "good": pa.array(sellers.good, pa.int64()),
-        "neutral": pa.array(sellers.neutral, pa.int64()),
-        "bad": pa.array(sellers.bad, pa.int64()),
-        "positive_rate": _nullable(sellers.positive_rate),
-        "dsr_described": _nullable(sellers.dsr_described),
-        "dsr_service": _nullable(sellers.dsr_service),
-        "dsr_shipping": _nullable(sellers.dsr_shipping),
-        "dsr_logistics": _nullable(sellers.dsr_logistics),
+        **_account_columns("seller_id", sellers, integral),
+        **{name: _nullable(getattr(sellers, name)) for name in (
+            "positive_rate", "dsr_described", "dsr_service", "dsr_shipping", "dsr_logistics")},
     })
 
 
 def buyers_table(buyers: BuyerScores, integral: bool) -> pa.Table:
-    return pa.table({
-        "buyer_id": pa.array(buyers.buyer_id, pa.int64()),
-        "credit": _credit(buyers.credit, integral),
-        "level": pa.array(buyers.level, pa.int64()),
-        "good": pa.array(buyers.good, pa.int64()),
-        "neutral": pa.array(buyers.neutral, pa.int64()),
-        "bad": pa.array(buyers.bad, pa.int64()),
-    })
+    return pa.table(_account_columns("buyer_id", buyers, integral))
 
 
 def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> pa.Table:
