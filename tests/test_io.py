@@ -383,6 +383,30 @@ def test_parquet_output_matches_csv(tmp_path):
         assert parquet_as_csv_text(tmp_path / "p" / f"{name}.parquet") == (tmp_path / "c" / f"{name}.csv").read_text()
 
 
+def test_parquet_outputs_declare_the_columns_that_are_never_empty(tmp_path):
+    write_result(small_result(), tmp_path, "parquet", TAOBAO)
+    optional = {
+        "sellers": {"positive_rate", "dsr_described", "dsr_service", "dsr_shipping", "dsr_logistics"},
+        "buyers": set(),
+        "reviews": {"rating", "effective_at"},
+    }
+    for name, may_be_empty in optional.items():
+        schema = pq.read_schema(tmp_path / f"{name}.parquet")
+        assert {f.name for f in schema if f.nullable} == may_be_empty
+        file_schema = pq.ParquetFile(tmp_path / f"{name}.parquet").schema
+        repetition = {file_schema.column(i).name: file_schema.column(i).max_definition_level
+                      for i in range(len(file_schema))}
+        assert {n for n, level in repetition.items() if level > 0} == may_be_empty
+
+
+def test_a_null_in_a_required_column_is_refused():
+    from sim.io.parquet import table_of
+
+    assert table_of({"a": pa.array([1, None])}, optional={"a"}).num_rows == 2
+    with pytest.raises(ValueError, match="'a' is declared never empty"):
+        table_of({"a": pa.array([1, None])})
+
+
 def parquet_as_csv_text(path: Path) -> str:
     """A Parquet output rendered as our CSV would be (effective_at as +08:00 text)."""
     table = pq.read_table(path)

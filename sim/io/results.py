@@ -3,7 +3,8 @@
 Tables are built straight from the numpy columns of ``ScoreResult``: code columns become
 dictionary arrays over their names, NaN becomes an empty cell, ``NEVER`` an empty time. CSV and
 Parquet hold the same columns; in Parquet ``effective_at`` is a ``timestamp[s, tz=+08:00]`` column,
-in CSV an ISO 8601 string with ``+08:00``. See docs/formats.md.
+in CSV an ISO 8601 string with ``+08:00``, and the columns that can never be empty are declared
+so (Parquet ``required``). See docs/formats.md.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from sim.io.parquet import write_parquet
+from sim.io.parquet import table_of, write_parquet
 from sim.reputation.log import (
     AUTHOR_NAMES, KIND_NAMES, NO_RATING, ORIGIN_NAMES, RATING_NAMES, STATUS_NAMES, BuyerScores,
     ReviewParts, ReviewRows, ScoreResult, SellerScores,
@@ -103,16 +104,18 @@ def _account_columns(id_name: str, scores, integral: bool) -> dict[str, pa.Array
     }
 
 
+_SELLER_SCORES = ("positive_rate", "dsr_described", "dsr_service", "dsr_shipping", "dsr_logistics")
+
+
 def sellers_table(sellers: SellerScores, integral: bool) -> pa.Table:
-    return pa.table({
+    return table_of({
         **_account_columns("seller_id", sellers, integral),
-        **{name: _nullable(getattr(sellers, name)) for name in (
-            "positive_rate", "dsr_described", "dsr_service", "dsr_shipping", "dsr_logistics")},
-    })
+        **{name: _nullable(getattr(sellers, name)) for name in _SELLER_SCORES},
+    }, optional=set(_SELLER_SCORES))
 
 
 def buyers_table(buyers: BuyerScores, integral: bool) -> pa.Table:
-    return pa.table(_account_columns("buyer_id", buyers, integral))
+    return table_of(_account_columns("buyer_id", buyers, integral))
 
 
 def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> pa.Table:
@@ -137,7 +140,7 @@ def _reviews_part_table(reviews: dict[str, np.ndarray], integral: bool, fmt: str
     else:
         effective = iso_strings(effective_at)
     points = np.asarray(reviews.points, dtype=np.float64)
-    return pa.table({
+    return table_of({
         "order_id": pa.array(reviews.order_id, pa.int64()),
         "author": _codes(reviews.author, AUTHOR_NAMES),
         "kind": _codes(reviews.kind, KIND_NAMES),
@@ -147,7 +150,7 @@ def _reviews_part_table(reviews: dict[str, np.ndarray], integral: bool, fmt: str
         "status": _codes(reviews.status, STATUS_NAMES),
         # Whole-number rules give whole-number points exactly, so the cast loses nothing.
         "points": pa.array(points.astype(np.int64)) if integral else pa.array(points),
-    })
+    }, optional={"rating", "effective_at"})
 
 
 # --- fast ISO 8601 text ----------------------------------------------------------------------
