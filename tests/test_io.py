@@ -274,6 +274,33 @@ def test_native_parquet_errors(tmp_path):
         read_orders(o_path)
 
 
+@pytest.mark.parametrize("column, row, value, message", [
+    ("platform", 12, pa.scalar("jd"), "one of taobao, tmall"),  # a dictionary chunk
+    ("item_id", 16, pa.scalar(2.5), "an integer"),
+    ("created_at", 9, pa.scalar(None, pa.timestamp("s")), "an ISO 8601 timestamp"),
+    ("refund", 15, pa.scalar("lost"), "one of not_received, return, partial or empty"),
+])
+def test_bad_cells_in_later_row_groups_name_their_row_in_the_file(tmp_path, column, row, value, message):
+    orders = read_orders(ORDERS_CSV)
+    o_path, _ = write_native_parquet(orders, read_actions(REVIEWS_CSV, orders), tmp_path)
+    table = pq.read_table(o_path)
+    cells = table.column(column).combine_chunks()
+    if pa.types.is_dictionary(cells.type):
+        cells = cells.dictionary_decode()
+    cells = cells.to_pylist()
+    cells[row] = value.as_py()
+    typ = value.type if pa.types.is_floating(value.type) else table.schema.field(column).type
+    if pa.types.is_dictionary(typ):
+        typ = typ.value_type
+    arr = pa.array(cells, typ)
+    table = table.set_column(table.schema.get_field_index(column), column,
+                             arr.dictionary_encode() if column == "platform" else arr)
+    pq.write_table(table, o_path, row_group_size=7)  # the bad cell is in the second or third chunk
+    assert pq.ParquetFile(o_path).metadata.num_row_groups > 2
+    with pytest.raises(InputError, match=rf"row {row + 1}, column '{column}': expected {message}"):
+        read_orders(o_path)
+
+
 def test_optional_removed_at_and_extra_columns(tmp_path):
     path = _rewrite(ORDERS_CSV, tmp_path / "orders.csv", 0, "removed_at", None)
     orders = read_orders(path)

@@ -284,8 +284,38 @@ def _first_line(exc: BaseException) -> str:
 # from their Arrow buffers (zero-copy), so Parquet's native columns cost almost nothing.
 
 def _convert(log: LogTable, column: Column, arr: pa.ChunkedArray) -> np.ndarray:
-    """One raw column to its numpy array; raises at the first bad cell."""
-    arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    """One raw column to its numpy array; raises at the first bad cell.
+
+    A column of several chunks (Parquet row groups, CSV blocks) is converted a chunk at a time into
+    one output array: the temporaries stay small and reused, and the column is not first copied
+    into one piece.
+    """
+    if arr.num_chunks == 1:
+        return _convert_chunk(log, column, arr.chunk(0))
+    out = np.empty(len(arr), column.dtype)
+    start = 0
+    for chunk in arr.iterchunks():
+        out[start:start + len(chunk)] = _convert_chunk(_Rows(log, start), column, chunk)
+        start += len(chunk)
+    return out
+
+
+class _Rows:
+    """The rows of a log from ``start`` on: a chunk's errors name their row in the whole file."""
+
+    def __init__(self, log: LogTable, start: int) -> None:
+        self.log, self.start, self.source = log, start, log.source
+
+    def fail(self, row: int, column: str, expected: str) -> NoReturn:
+        self.log.fail(self.start + int(row), column, expected)
+
+    def check(self, bad: np.ndarray, column: str, expected: str) -> None:
+        if bad.any():
+            self.fail(int(np.argmax(bad)), column, expected)
+
+
+def _convert_chunk(log: LogTable | _Rows, column: Column, arr: pa.Array) -> np.ndarray:
+    """One chunk of a raw column to numpy, empty cells filled or refused."""
     if pa.types.is_null(arr.type):  # a column with no value at all
         values, valid = np.zeros(len(arr), np.int64), np.zeros(len(arr), dtype=bool)
     else:
@@ -310,7 +340,7 @@ def _convert(log: LogTable, column: Column, arr: pa.ChunkedArray) -> np.ndarray:
     return values.astype(column.dtype, copy=False)
 
 
-def _type_error(log: LogTable, column: Column, arr: pa.Array) -> NoReturn:
+def _type_error(log: LogTable | _Rows, column: Column, arr: pa.Array) -> NoReturn:
     raise InputError(log.source, f"column '{column.name}'",
                      f"{column.expected()} (a column of text or of that type)", str(arr.type))
 
@@ -358,7 +388,7 @@ def _first_failure(arr: pa.Array, convert: Callable[[pa.Array], object]) -> int:
     return lo
 
 
-def _parse_text(log: LogTable, column: Column, arr: pa.Array, target: pa.DataType) -> pa.Array:
+def _parse_text(log: LogTable | _Rows, column: Column, arr: pa.Array, target: pa.DataType) -> pa.Array:
     """Text cells cast to ``target``; blank cells are empty; raises at the first bad cell."""
     def cast(a: pa.Array) -> pa.Array:
         return pc.cast(a, target)
@@ -374,7 +404,7 @@ def _parse_text(log: LogTable, column: Column, arr: pa.Array, target: pa.DataTyp
         log.fail(_first_failure(arr, cast), column.name, column.expected())
 
 
-def _numbers(log: LogTable, column: Column, arr: pa.Array, is_text: bool):
+def _numbers(log: LogTable | _Rows, column: Column, arr: pa.Array, is_text: bool):
     """An ``int`` or ``float`` column."""
     if is_text:
         arr = _parse_text(log, column, arr, pa.int64() if column.kind == "int" else pa.float64())
@@ -397,9 +427,10 @@ def _numbers(log: LogTable, column: Column, arr: pa.Array, is_text: bool):
     return values, valid
 
 
-def _enum_codes(log: LogTable, column: Column, arr: pa.Array):
+def _enum_codes(log: LogTable | _Rows, column: Column, arr: pa.Array):
     """An ``enum`` column: names looked up in the column's value set, mapped to codes."""
     names = pa.array(column.names, pa.string())
+    codes = np.asarray(column.codes + (0,), dtype=column.dtype)  # index -1 (empty) -> the last entry
     if pa.types.is_dictionary(arr.type):
         # Look up the few distinct names once, then map each row through its dictionary index.
         found = pc.index_in(arr.dictionary.cast(pa.string()), value_set=names)
@@ -409,6 +440,8 @@ def _enum_codes(log: LogTable, column: Column, arr: pa.Array):
         present = _validity(indices)
         if present is not None:  # null cells may hold any index: send them to the -1 entry
             raw = np.where(present, raw, len(lookup) - 1)
+        if (lookup[:-1] >= 0).all():  # every name known: each row's code in one lookup
+            return codes[lookup][raw], present
         index = lookup[raw]
     elif pa.types.is_string(arr.type):
         found = pc.index_in(arr, value_set=names)
@@ -431,11 +464,10 @@ def _enum_codes(log: LogTable, column: Column, arr: pa.Array):
             known = index >= 0
             blank = pc.equal(trimmed, "").fill_null(False).to_numpy(zero_copy_only=False)
             log.check(_and(~known & ~blank, present), column.name, column.expected())
-    lookup = np.asarray(column.codes + (0,), dtype=column.dtype)  # index -1 (empty) -> the last entry
-    return lookup[index], (None if known.all() else known)
+    return codes[index], (None if known.all() else known)
 
 
-def _times(log: LogTable, column: Column, arr: pa.Array, is_text: bool):
+def _times(log: LogTable | _Rows, column: Column, arr: pa.Array, is_text: bool):
     """A ``time`` column: int64 seconds since the epoch (UTC)."""
     typ = arr.type
     if pa.types.is_timestamp(typ):
