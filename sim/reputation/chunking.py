@@ -86,7 +86,7 @@ def plan(seller_rank: np.ndarray, n_sellers: int, order_row: np.ndarray, chunk_o
     del chunk
     seller_bounds = np.searchsorted(chunk_of_seller, np.arange(n_chunks + 1))
     return Plan(order_perm, order_bounds, action_perm, action_bounds, seller_bounds,
-                np.empty(n, rows), order_row.astype(rows))
+                np.empty(n, rows), order_row.astype(rows, copy=False))
 
 
 def _partition(chunk: np.ndarray, n_chunks: int, rows: type) -> tuple[np.ndarray, np.ndarray]:

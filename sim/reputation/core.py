@@ -73,11 +73,11 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     if chunk_orders is None:
         chunk_orders = min(CHUNK_ORDERS, max(MIN_CHUNK_ORDERS, -(-len(orders) // workers)))
     # (Threads do not pay off for these whole-log passes: their page faults contend.)
-    order_row = order_rows(orders.order_id, actions.order_id)
+    order_row = order_rows(orders.order_id, actions.order_id, _row_type(len(orders)))
     view = _View(orders, actions, rules, np.int64(as_of))
     plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
     if plan is None:
-        chunks = [lambda: chunking.whole(order_row, len(view.seller_ids))]
+        chunks = [lambda: chunking.whole(order_row.astype(np.int64), len(view.seller_ids))]
     else:
         chunks = plan.chunks()
         del order_row  # the plan keeps its own, smaller copy
@@ -144,8 +144,9 @@ class _View:
     def __init__(self, orders: Orders, actions: Actions, rules: RuleSet, as_of: np.int64) -> None:
         self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
         self.n = len(orders)
-        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id)
-        self.seller_rank, self.seller_ids = dense_rank(orders.seller_id)
+        # 32-bit ranks while they fit: they live through the whole scoring.
+        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id, _row_type(self.n))
+        self.seller_rank, self.seller_ids = dense_rank(orders.seller_id, _row_type(self.n))
 
 
 class _Context:
@@ -246,48 +247,58 @@ def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[Callable[[]
 
 # --- helpers over ids -------------------------------------------------------------------------
 
-def dense_rank(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(rank of each id among the sorted distinct ids, the sorted distinct ids)."""
+def _row_type(n: int) -> type:
+    """The integer type for row numbers and ranks below ``n``: 32 bits while they fit."""
+    return np.int32 if n < 1 << 31 else np.int64
+
+
+def dense_rank(ids: np.ndarray, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray]:
+    """(rank of each id among the sorted distinct ids, as ``dtype``; the sorted distinct ids)."""
     ids = np.asarray(ids, dtype=np.int64)
     if len(ids) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, dtype), np.zeros(0, np.int64)
     lo, hi = int(ids.min()), int(ids.max())
     if hi - lo <= max(4 * len(ids), _SMALL_TABLE):  # dense enough ids: a lookup table, no sort
+        offset = ids - lo
         present = np.zeros(hi - lo + 1, dtype=bool)
-        present[ids - lo] = True
-        rank_of = np.cumsum(present, dtype=np.int64) - 1
-        return rank_of[ids - lo], np.flatnonzero(present).astype(np.int64) + lo
+        present[offset] = True
+        rank_of = np.cumsum(present, dtype=dtype)
+        rank_of -= 1
+        return rank_of[offset], np.flatnonzero(present).astype(np.int64) + lo
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     start = scan.segment_starts(sorted_ids)
-    ranks = np.empty(len(ids), np.int64)
+    ranks = np.empty(len(ids), dtype)
     ranks[order] = scan.segment_ids(start)
     return ranks, sorted_ids[start]
 
 
-def order_rows(order_ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Row of each wanted order_id in ``order_ids``; raises ValueError for an unknown id."""
+def order_rows(order_ids: np.ndarray, wanted: np.ndarray, dtype: type = np.int64) -> np.ndarray:
+    """Row of each wanted order_id in ``order_ids``, as ``dtype``; raises ValueError for an unknown
+    id."""
     order_ids = np.asarray(order_ids, np.int64)
     wanted = np.asarray(wanted, np.int64)
     if len(wanted) == 0:
-        return np.zeros(0, np.int64)
+        return np.zeros(0, dtype)
     if len(order_ids) == 0:
         raise ValueError(f"review of unknown order {int(wanted[0])}")
     lo, hi = int(order_ids.min()), int(order_ids.max())
     if hi - lo + 1 == len(order_ids) and bool((order_ids[1:] > order_ids[:-1]).all()):
-        rows = wanted - lo  # the ids are lo, lo + 1, ..., hi in row order
+        # The ids are lo, lo + 1, ..., hi in row order. (An id out of range may wrap around in
+        # ``dtype``; it is marked unknown next.)
+        rows = np.subtract(wanted, lo, dtype=dtype, casting="unsafe")
         rows[(wanted < lo) | (wanted > hi)] = -1
     elif hi - lo <= max(4 * len(order_ids), _SMALL_TABLE):
-        table = np.full(hi - lo + 1, -1, np.int64)
+        table = np.full(hi - lo + 1, -1, dtype)
         table[order_ids - lo] = np.arange(len(order_ids))
         inside = (wanted >= lo) & (wanted <= hi)
-        rows = np.full(len(wanted), -1, np.int64)
+        rows = np.full(len(wanted), -1, dtype)
         rows[inside] = table[wanted[inside] - lo]
     else:
         order = np.argsort(order_ids, kind="stable")
         pos = np.searchsorted(order_ids[order], wanted)
         pos = np.minimum(pos, len(order) - 1)
-        rows = np.where(order_ids[order][pos] == wanted, order[pos], -1)
+        rows = np.where(order_ids[order][pos] == wanted, order[pos], -1).astype(dtype, copy=False)
     if (rows < 0).any():
         raise ValueError(f"review of unknown order {int(wanted[rows < 0][0])}")
     return rows
@@ -813,9 +824,10 @@ class _Totals:
         d_row, d_author, d_status, d_eff, d_points, c_row, c_status, c_eff, c_points = (
             np.concatenate([p[i] for p in parts]) for i in range(9))
         id_rank = _id_rank(o.order_id)
+        d_key, c_key = (d_row, c_row) if id_rank is None else (id_rank[d_row], id_rank[c_row])
         d_row, d_author, d_status, d_eff, d_points = _by_key(
-            id_rank[d_row] * 2 + d_author, d_row, d_author, d_status, d_eff, d_points)
-        c_row, c_status, c_eff, c_points = _by_key(id_rank[c_row], c_row, c_status, c_eff, c_points)
+            d_key * np.int64(2) + d_author, d_row, d_author, d_status, d_eff, d_points)
+        c_row, c_status, c_eff, c_points = _by_key(c_key, c_row, c_status, c_eff, c_points)
         k, c = len(d_row), len(c_row)
         kind = np.where(a.action == L.DSR, np.int8(L.DSR_KIND), np.int8(L.CREDIT))
         rating = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
@@ -883,11 +895,11 @@ def _system_rows(ctx: _Context, ledger: Ledger, points: np.ndarray, credit_point
             ctx.input_rows(c_order), c_status, c_eff, credit_points[c_order])
 
 
-def _id_rank(order_ids: np.ndarray) -> np.ndarray:
-    """Each order's position in order_id order."""
+def _id_rank(order_ids: np.ndarray) -> np.ndarray | None:
+    """Each order's position in order_id order, or None if that is its row."""
     n = len(order_ids)
     if n < 2 or bool((order_ids[1:] > order_ids[:-1]).all()):  # logs usually come sorted by id
-        return np.arange(n)
+        return None
     rank = np.empty(n, np.int64)
     rank[np.argsort(order_ids)] = np.arange(n)
     return rank
