@@ -67,6 +67,7 @@ Q11. Removed orders still get their default reviews as rows (status ``removed``)
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ from sim.reputation.log import (
     Accounts, Actions, BuyerScores, Orders, ReviewRows, ScoreResult, SellerScores, default_as_of,
 )
 from sim.rules.ruleset import RuleSet
-from sim.timeutil import NEVER, days, hours, month_index
+from sim.timeutil import NEVER, PLATFORM_TZ, days, hours
 
 NEVER_INT = int(NEVER)
 
@@ -177,7 +178,10 @@ def score_reference(orders: Orders, actions: Actions, rules: RuleSet, as_of: int
 
     # ---- the input, as plain Python values ------------------------------------------------
     order_by_id: dict[int, _Order] = {}
-    months = month_index(orders.created_at).tolist() if len(orders) else []
+    def month(t: int) -> int:  # TIME-MONTH: the calendar month in UTC+8, as months since 1970-01
+        local = _dt.datetime.fromtimestamp(t, PLATFORM_TZ)
+        return (local.year - 1970) * 12 + local.month - 1
+
     for k in range(len(orders)):
         oid = int(orders.order_id[k])
         order_by_id[oid] = _Order(
@@ -185,7 +189,7 @@ def score_reference(orders: Orders, actions: Actions, rules: RuleSet, as_of: int
             item=int(orders.item_id[k]), platform=int(orders.platform[k]),
             amount=float(orders.amount[k]), created=int(orders.created_at[k]),
             success=int(orders.success_at[k]), refund=int(orders.refund[k]),
-            removed=int(orders.removed_at[k]), month=int(months[k]),
+            removed=int(orders.removed_at[k]), month=month(int(orders.created_at[k])),
         )
     account_created: dict[int, int] = {}
     if accounts is not None:
