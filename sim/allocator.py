@@ -8,6 +8,11 @@ heap and to keep freed heap memory, so the next temporary reuses pages already m
 memory is unchanged (the high-water mark is the same); the process simply does not give memory
 back before it ends. Elsewhere than glibc on Linux, it does nothing.
 
+glibc also gives each thread that allocates its own arena, and memory freed in one arena cannot
+serve another: the scoring threads' temporaries could not reuse what the log readers freed, and
+the heap grew by a quarter more than the data it held at 10M orders. One arena serves all
+threads here (the core's allocations are few and large, so they do not contend for it).
+
 pyarrow's own pool (jemalloc or mimalloc) would keep a second heap beside glibc's, so memory
 freed by the file readers could not serve numpy and the reverse; ``keep_freed_memory`` switches
 pyarrow to the system allocator, so both draw on the one heap.
@@ -19,11 +24,12 @@ import ctypes
 import ctypes.util
 import sys
 
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -2, -4, -8
 
 
 def keep_freed_memory() -> bool:
-    """Tune glibc's malloc as described above; True if it was done."""
+    """Tune glibc's malloc as described above; True if it was done. Call it before the process
+    starts threads (arenas already made are kept)."""
     if not sys.platform.startswith("linux"):
         return False
     try:
@@ -37,4 +43,5 @@ def keep_freed_memory() -> bool:
     pa.set_memory_pool(pa.system_memory_pool())
     return bool(mallopt(_M_MMAP_MAX, 0)  # no mmap for big blocks: they come from the heap
                 and mallopt(_M_TRIM_THRESHOLD, 2**31 - 1)  # and freed heap memory stays mapped
-                and mallopt(_M_TOP_PAD, 64 << 20))  # grow the heap in big steps
+                and mallopt(_M_TOP_PAD, 64 << 20)  # grow the heap in big steps
+                and mallopt(_M_ARENA_MAX, 1))  # one heap for every thread
