@@ -22,9 +22,10 @@ a null mask after parsing.
 from __future__ import annotations
 
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, NoReturn, Sequence
+from typing import Callable, Iterator, NoReturn, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -210,19 +211,38 @@ def read_table(path: str | Path, columns: Sequence[Column]) -> LogTable:
                              ", ".join(map(str, present)))
     wanted = [c.name for c in columns if c.name in present]
     read = _read_csv if fmt == "csv" else _read_parquet
-    # CSV is parsed whole; Parquet is read a column at a time, so only one raw column is held
-    # beside the converted ones.
-    raw = read(path, source, wanted if fmt == "csv" else wanted[:1])
-    log = LogTable(source, lambda name: read(path, source, [name]).column(name), wanted, raw.num_rows)
+    log = LogTable(source, lambda name: read(path, source, [name]).column(name), wanted, 0)
+    for name, raw in _raw_columns(read, path, source, wanted, whole=fmt == "csv"):
+        log.n = len(raw)
+        log.columns[name] = _convert(log, next(c for c in columns if c.name == name), raw)
+        del raw  # its memory serves the next column
     for column in columns:
-        if column.name in present:
-            if column.name not in raw.column_names:
-                raw = read(path, source, [column.name])
-            log.columns[column.name] = _convert(log, column, raw.column(column.name))
-            raw = raw.drop_columns([column.name])
-        else:
+        if column.name not in present:
             log.columns[column.name] = np.full(log.n, column.empty, dtype=column.dtype)
+    log.columns = {c.name: log.columns[c.name] for c in columns}
     return log
+
+
+def _raw_columns(read: Callable[[Path, str, list[str]], pa.Table], path: Path, source: str,
+                 names: list[str], whole: bool) -> Iterator[tuple[str, pa.ChunkedArray]]:
+    """The raw columns ``names``, in order. CSV is parsed whole. Parquet is read a column at a time,
+    the next column in a second thread while this one is converted: pyarrow decodes with the GIL
+    released, and only two raw columns are held beside the converted ones."""
+    if whole:
+        table = read(path, source, names)
+        for name in names:
+            column = table.column(name)
+            table = table.drop_columns([name])
+            yield name, column
+        return
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        ahead = reader.submit(read, path, source, names[:1]) if names else None
+        for k, name in enumerate(names):
+            table = ahead.result()
+            ahead = reader.submit(read, path, source, names[k + 1:k + 2]) if k + 1 < len(names) else None
+            column = table.column(name)
+            del table
+            yield name, column
 
 
 # --- file formats ----------------------------------------------------------------------------
