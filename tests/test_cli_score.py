@@ -237,7 +237,7 @@ def test_failure_while_writing_leaves_nothing(cli, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(results, "write_csv", broken)
+    monkeypatch.setattr(results, "write_csv_parts", broken)
     assert run_score(cli, ORDERS_CSV, REVIEWS_CSV, tmp_path / "out") == 130
     assert leftovers(tmp_path) == []
 

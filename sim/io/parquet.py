@@ -14,8 +14,9 @@ fifth faster to encode, and a reader learns that they are never empty.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,17 +28,29 @@ WRITE_BATCH_ROWS = 1 << 16
 
 def write_parquet(table: pa.Table, path: str | Path) -> None:
     """Write ``table`` to ``path`` with the encodings above."""
+    write_parquet_parts(iter([table]), path)
+
+
+def write_parquet_parts(tables: Iterator[pa.Table], path: str | Path) -> int:
+    """Write the rows of ``tables`` (of one schema), one after the other, to ``path`` with the
+    encodings above; each table is encoded as soon as it comes. Returns the number of rows."""
+    first = next(tables)
     dictionary, encoding = [], {}
-    for field in table.schema:
+    for field in first.schema:
         if pa.types.is_dictionary(field.type) or pa.types.is_string(field.type):
             dictionary.append(field.name)
         elif pa.types.is_integer(field.type) or pa.types.is_timestamp(field.type):
             encoding[field.name] = "DELTA_BINARY_PACKED"
         elif pa.types.is_floating(field.type):
             encoding[field.name] = "BYTE_STREAM_SPLIT"
-    pq.write_table(table, path, use_dictionary=dictionary, column_encoding=encoding,
-                   write_statistics=table.column_names[:1], compression="snappy",
-                   write_batch_size=WRITE_BATCH_ROWS)
+    rows = 0
+    with pq.ParquetWriter(str(path), first.schema, use_dictionary=dictionary, column_encoding=encoding,
+                          write_statistics=first.column_names[:1], compression="snappy",
+                          write_batch_size=WRITE_BATCH_ROWS) as writer:
+        for table in itertools.chain([first], tables):
+            writer.write_table(table)
+            rows += table.num_rows
+    return rows
 
 
 def table_of(columns: Mapping[str, pa.Array], optional: frozenset[str] | set[str] = frozenset()) -> pa.Table:

@@ -13,12 +13,13 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from sim.io.parquet import table_of, write_parquet
+from sim.io.parquet import table_of, write_parquet_parts
 from sim.reputation.log import (
     AUTHOR_NAMES, KIND_NAMES, NO_RATING, ORIGIN_NAMES, RATING_NAMES, STATUS_NAMES, BuyerScores,
     ReviewParts, ReviewRows, ScoreResult, SellerScores,
@@ -41,21 +42,22 @@ def write_result(result: ScoreResult, directory: str | Path, fmt: str = "csv", r
     integral = bool(rules is not None and rules.integral)
     directory = Path(directory)
     tables = {
-        "sellers": sellers_table(result.sellers, integral),
-        "buyers": buyers_table(result.buyers, integral),
-        "reviews": reviews_table(result.reviews, integral, fmt),
+        "sellers": lambda: iter([sellers_table(result.sellers, integral)]),
+        "buyers": lambda: iter([buyers_table(result.buyers, integral)]),
+        "reviews": lambda: reviews_tables(result.reviews, integral, fmt),
     }
     written = [directory / f"{name}.{fmt}" for name in tables]
-    write = write_parquet if fmt == "parquet" else write_csv
-    # pyarrow's writers release the GIL: the small tables are written while the big one is.
+    write = write_parquet_parts if fmt == "parquet" else write_csv_parts
+    # pyarrow's writers release the GIL: the small tables are written while the big one is. The
+    # reviews are written part by part, so only one part's table is held at a time.
     with ThreadPoolExecutor(max_workers=len(tables)) as pool:
-        list(pool.map(write, tables.values(), written))
+        rows = dict(zip(tables, pool.map(lambda make, path: write(make(), path), tables.values(), written)))
     manifest = {
         "as_of": int(result.as_of),
         "as_of_local": format_timestamp(result.as_of) if result.as_of < NEVER else None,
         "rules": rules.to_dict() if rules is not None else None,
         "format": fmt,
-        "rows": {name: table.num_rows for name, table in tables.items()},
+        "rows": rows,
     }
     try:
         from sim import __version__
@@ -71,9 +73,20 @@ def write_result(result: ScoreResult, directory: str | Path, fmt: str = "csv", r
 def write_csv(table: pa.Table, path: str | Path) -> None:
     """CSV with a plain header line, no quoting (no value of ours holds a comma or a quote), and
     empty cells for nulls."""
+    write_csv_parts(iter([table]), path)
+
+
+def write_csv_parts(tables: Iterator[pa.Table], path: str | Path) -> int:
+    """The rows of ``tables`` (of one schema) as one CSV file like ``write_csv``'s; returns the
+    number of rows."""
+    rows = 0
     with pa.OSFile(str(path), "wb") as sink:
-        sink.write((",".join(table.column_names) + "\n").encode())
-        pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none"))
+        for k, table in enumerate(tables):
+            if k == 0:
+                sink.write((",".join(table.column_names) + "\n").encode())
+            pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=False, quoting_style="none"))
+            rows += table.num_rows
+    return rows
 
 
 # --- tables ----------------------------------------------------------------------------------
@@ -121,8 +134,14 @@ def buyers_table(buyers: BuyerScores, integral: bool) -> pa.Table:
 def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> pa.Table:
     """The reviews as a table; a ``ReviewParts`` becomes a table of one chunk per part, without
     joining its columns."""
-    parts = reviews.parts() if isinstance(reviews, ReviewParts) else [reviews.columns()]
-    return pa.concat_tables([_reviews_part_table(part, integral, fmt) for part in parts])
+    return pa.concat_tables(reviews_tables(reviews, integral, fmt))
+
+
+def reviews_tables(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> Iterator[pa.Table]:
+    """The reviews as consecutive tables, one per part of a ``ReviewParts``, each made when
+    reached."""
+    parts = reviews.parts() if isinstance(reviews, ReviewParts) else iter([reviews.columns()])
+    return (_reviews_part_table(part, integral, fmt) for part in parts)
 
 
 def _reviews_part_table(reviews: dict[str, np.ndarray], integral: bool, fmt: str) -> pa.Table:

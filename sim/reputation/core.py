@@ -818,32 +818,37 @@ class _Totals:
         """The input's actions in input order, then the system defaults (REV-DEFAULT-GOOD) by
         order_id (the buyer's before the seller's on one order), then the tmall buyer credits
         (DSR-TMALL-BUYER) by order_id: two parts, whose columns are joined only if read."""
-        a, o = self.view.actions, self.view.orders
+        a = self.view.actions
         m = len(a)
-        parts = [self.system[k] for k in sorted(self.system)]
-        d_row, d_author, d_status, d_eff, d_points, c_row, c_status, c_eff, c_points = (
-            np.concatenate([p[i] for p in parts]) for i in range(9))
-        id_rank = _id_rank(o.order_id)
-        d_key, c_key = (d_row, c_row) if id_rank is None else (id_rank[d_row], id_rank[c_row])
-        d_row, d_author, d_status, d_eff, d_points = _by_key(
-            d_key * np.int64(2) + d_author, d_row, d_author, d_status, d_eff, d_points)
-        c_row, c_status, c_eff, c_points = _by_key(c_key, c_row, c_status, c_eff, c_points)
-        k, c = len(d_row), len(c_row)
-        kind = np.where(a.action == L.DSR, np.int8(L.DSR_KIND), np.int8(L.CREDIT))
-        rating = np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating)
+        chunk_parts = [self.system.pop(k) for k in sorted(self.system)]
         given = {
             "source": lambda: np.arange(m, dtype=np.int64), "order_id": a.order_id, "author": a.author,
-            "kind": kind, "origin": lambda: np.full(m, L.GIVEN, np.int8), "rating": rating,
+            "kind": np.where(a.action == L.DSR, np.int8(L.DSR_KIND), np.int8(L.CREDIT)),
+            "origin": lambda: np.full(m, L.GIVEN, np.int8),
+            "rating": np.where((a.action == L.DELETE) | (a.action == L.DSR), np.int8(L.NO_RATING), a.rating),
             "effective_at": self.effective_at, "status": self.status, "points": self.points}
-        system = {
-            "source": np.full(k + c, -1, np.int64),
-            "order_id": np.concatenate([o.order_id[d_row], o.order_id[c_row]]),
-            "author": np.concatenate([d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
-            "kind": np.full(k + c, L.CREDIT, np.int8), "origin": np.full(k + c, L.DEFAULT, np.int8),
-            "rating": np.full(k + c, L.GOOD, np.int8),
-            "effective_at": np.concatenate([d_eff, c_eff]), "status": np.concatenate([d_status, c_status]),
-            "points": np.concatenate([d_points, c_points])}
-        return L.ReviewParts([given, system])
+        return L.ReviewParts([given, _system_part(self.view.orders.order_id, chunk_parts)])
+
+
+def _system_part(order_ids: np.ndarray, chunk_parts: list[tuple]) -> dict:
+    """The system rows of every chunk (``_system_rows``), in order_id order, as review columns."""
+    d_row, d_author, d_status, d_eff, d_points, c_row, c_status, c_eff, c_points = (
+        np.concatenate([p[i] for p in chunk_parts]) for i in range(9))
+    del chunk_parts[:]  # the caller's list too: its arrays are copied
+    id_rank = _id_rank(order_ids)
+    d_key, c_key = (d_row, c_row) if id_rank is None else (id_rank[d_row], id_rank[c_row])
+    d_row, d_author, d_status, d_eff, d_points = _by_key(
+        d_key * np.int64(2) + d_author, d_row, d_author, d_status, d_eff, d_points)
+    c_row, c_status, c_eff, c_points = _by_key(c_key, c_row, c_status, c_eff, c_points)
+    n, c = len(d_row) + len(c_row), len(c_row)
+    return {
+        "source": lambda: np.full(n, -1, np.int64),
+        "order_id": np.concatenate([order_ids[d_row], order_ids[c_row]]),
+        "author": np.concatenate([d_author.astype(np.int8), np.full(c, L.SELLER, np.int8)]),
+        "kind": lambda: np.full(n, L.CREDIT, np.int8), "origin": lambda: np.full(n, L.DEFAULT, np.int8),
+        "rating": lambda: np.full(n, L.GOOD, np.int8),
+        "effective_at": np.concatenate([d_eff, c_eff]), "status": np.concatenate([d_status, c_status]),
+        "points": np.concatenate([d_points, c_points])}
 
 
 def _action_results(ctx: _Context, ledger: Ledger, points: np.ndarray):
