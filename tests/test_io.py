@@ -488,3 +488,40 @@ def test_review_parts_read_like_review_rows_and_write_the_same_tables():
         assert reviews_table(parts, True, fmt).equals(reviews_table(joined, True, fmt))
     with pytest.raises(AttributeError):
         parts.no_such_column
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_reviews_are_written_the_same_in_slices(tmp_path, fmt, monkeypatch):
+    import sim.io.results as results
+    from sim.reputation.core import score
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    orders = read_orders(examples / "orders.csv")
+    result = score(orders, read_actions(examples / "reviews.csv", orders), TAOBAO)
+    whole, sliced = tmp_path / "whole", tmp_path / "sliced"
+    whole.mkdir(), sliced.mkdir()
+    write_result(result, whole, fmt, TAOBAO)
+    monkeypatch.setattr(results, "WRITE_SLICE_ROWS", 5)
+    given = int((result.reviews.source >= 0).sum())
+    system = len(result.reviews) - given
+    assert given % 5 and len(list(results.reviews_tables(result.reviews, True, fmt))) == -(-given // 5) - (-system // 5)
+    write_result(result, sliced, fmt, TAOBAO)
+    if fmt == "parquet":
+        assert pq.read_table(sliced / "reviews.parquet").equals(pq.read_table(whole / "reviews.parquet"))
+        assert pq.ParquetFile(sliced / "reviews.parquet").metadata.num_row_groups > 3
+    else:
+        assert (sliced / "reviews.csv").read_text() == (whole / "reviews.csv").read_text()
+
+
+def test_a_log_without_reviews_writes_a_reviews_file_with_the_header_only(tmp_path):
+    from sim.reputation.core import score
+
+    orders = read_orders(ORDERS_CSV)
+    none = read_actions(REVIEWS_CSV, orders).take(np.zeros(0, np.int64))
+    result = score(orders, none, TAOBAO.replace(default_good=False))
+    assert len(result.reviews) == 0
+    write_result(result, tmp_path, "csv", TAOBAO)
+    assert (tmp_path / "reviews.csv").read_text() == "order_id,author,kind,origin,rating,effective_at,status,points\n"
+    (tmp_path / "p").mkdir()
+    write_result(result, tmp_path / "p", "parquet", TAOBAO)
+    assert pq.read_table(tmp_path / "p" / "reviews.parquet").num_rows == 0

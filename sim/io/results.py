@@ -137,21 +137,41 @@ def reviews_table(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> 
     return pa.concat_tables(reviews_tables(reviews, integral, fmt))
 
 
+#: Review rows turned into a table at a time: one Parquet row group (pyarrow's default size), so
+#: that the columns converted for writing (points as int64, the text of times in CSV) are small.
+WRITE_SLICE_ROWS = 1 << 20
+_WRITTEN = ("order_id", "author", "kind", "origin", "rating", "effective_at", "status", "points")
+
+
 def reviews_tables(reviews: ReviewRows, integral: bool, fmt: str = "parquet") -> Iterator[pa.Table]:
-    """The reviews as consecutive tables, one per part of a ``ReviewParts``, each made when
-    reached."""
-    parts = reviews.parts() if isinstance(reviews, ReviewParts) else iter([reviews.columns()])
-    return (_reviews_part_table(part, integral, fmt) for part in parts)
+    """The reviews as consecutive tables of at most ``WRITE_SLICE_ROWS`` rows, made when reached;
+    a ``ReviewParts`` is read part by part, without joining its columns."""
+    if isinstance(reviews, ReviewParts):
+        parts = reviews.parts(_WRITTEN)
+    else:
+        parts = iter([{name: getattr(reviews, name) for name in _WRITTEN}])
+    empty = True
+    for part in parts:
+        for start in range(0, len(part["order_id"]), WRITE_SLICE_ROWS):
+            piece = {name: column[start:start + WRITE_SLICE_ROWS] for name, column in part.items()}
+            yield _reviews_part_table(piece, integral, fmt)
+            empty = False
+        if empty:  # no row yet: keep this part's empty columns, for a table with no rows
+            no_rows = {name: column[:0] for name, column in part.items()}
+    if empty:
+        yield _reviews_part_table(no_rows, integral, fmt)
+
+
+# rating code (as a byte) -> index in _RATING_ORDER
+_RATING_INDEX = np.zeros(256, dtype=np.int8)
+for _index, _name in enumerate(_RATING_ORDER):
+    _RATING_INDEX[np.int8(next(c for c, n in RATING_NAMES.items() if n == _name)).view(np.uint8)] = _index
 
 
 def _reviews_part_table(reviews: dict[str, np.ndarray], integral: bool, fmt: str) -> pa.Table:
     reviews = SimpleNamespace(**reviews)
     rating = np.asarray(reviews.rating, dtype=np.int8)
     no_rating = rating == NO_RATING
-    lookup = np.zeros(256, dtype=np.int8)  # rating code (as a byte) -> index in _RATING_ORDER
-    for index, name in enumerate(_RATING_ORDER):
-        code = next(c for c, n in RATING_NAMES.items() if n == name)
-        lookup[np.int8(code).view(np.uint8)] = index
     effective_at = np.asarray(reviews.effective_at, dtype=np.int64)
     never = effective_at >= NEVER
     if fmt == "parquet":
@@ -164,7 +184,7 @@ def _reviews_part_table(reviews: dict[str, np.ndarray], integral: bool, fmt: str
         "author": _codes(reviews.author, AUTHOR_NAMES),
         "kind": _codes(reviews.kind, KIND_NAMES),
         "origin": _codes(reviews.origin, ORIGIN_NAMES),
-        "rating": _codes(lookup[rating.view(np.uint8)], _RATING_ORDER, mask=no_rating),
+        "rating": _codes(_RATING_INDEX[rating.view(np.uint8)], _RATING_ORDER, mask=no_rating),
         "effective_at": effective,
         "status": _codes(reviews.status, STATUS_NAMES),
         # Whole-number rules give whole-number points exactly, so the cast loses nothing.

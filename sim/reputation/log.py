@@ -15,7 +15,7 @@ numpy array; times are int64 seconds (``sim.timeutil``), ``NEVER`` where a time 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -181,9 +181,10 @@ class ReviewParts(ReviewRows):
     def __init__(self, parts: list[dict[str, "np.ndarray | Callable[[], np.ndarray]"]]) -> None:
         self._parts = parts
 
-    def parts(self) -> list[dict[str, np.ndarray]]:
-        """Each part's columns, in order."""
-        return [{name: _made(column) for name, column in part.items()} for part in self._parts]
+    def parts(self, names: Iterable[str] | None = None) -> list[dict[str, np.ndarray]]:
+        """Each part's columns (only ``names``, if given), in order."""
+        return [{name: _made(part[name]) for name in (part if names is None else names)}
+                for part in self._parts]
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name not in _REVIEW_COLUMNS:
