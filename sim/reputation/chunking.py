@@ -58,6 +58,11 @@ class Plan:
                      slice(int(self.seller_bounds[k]), int(self.seller_bounds[k + 1])))
 
 
+def row_type(n: int) -> type:
+    """The integer type for row numbers and ranks below ``n``: 32 bits while they fit."""
+    return np.int32 if n < 1 << 31 else np.int64
+
+
 def whole(order_row: np.ndarray, n_sellers: int) -> Chunk:
     """The whole log as one chunk."""
     return Chunk(slice(None), slice(None), order_row, slice(0, n_sellers))
@@ -80,7 +85,7 @@ def plan(seller_rank: np.ndarray, n_sellers: int, order_row: np.ndarray, chunk_o
     chunk = chunk_of_seller.astype(small)[seller_rank]
     # Row numbers in 32 bits while they fit: the plan lives through the whole scoring, and fresh
     # memory is slow to fault in.
-    rows = np.int32 if max(n, len(order_row)) < 1 << 31 else np.int64
+    rows = row_type(max(n, len(order_row)))
     order_perm, order_bounds = _partition(chunk, n_chunks, rows)
     action_perm, action_bounds = _partition(chunk[order_row], n_chunks, rows)
     del chunk

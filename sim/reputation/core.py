@@ -73,7 +73,7 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     if chunk_orders is None:
         chunk_orders = min(CHUNK_ORDERS, max(MIN_CHUNK_ORDERS, -(-len(orders) // workers)))
     # (Threads do not pay off for these whole-log passes: their page faults contend.)
-    order_row = order_rows(orders.order_id, actions.order_id, _row_type(len(orders)))
+    order_row = order_rows(orders.order_id, actions.order_id, chunking.row_type(len(orders)))
     view = _View(orders, actions, rules, np.int64(as_of))
     plan = chunking.plan(view.seller_rank, len(view.seller_ids), order_row, chunk_orders)
     if plan is None:
@@ -145,8 +145,8 @@ class _View:
         self.orders, self.actions, self.rules, self.as_of = orders, actions, rules, as_of
         self.n = len(orders)
         # 32-bit ranks while they fit: they live through the whole scoring.
-        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id, _row_type(self.n))
-        self.seller_rank, self.seller_ids = dense_rank(orders.seller_id, _row_type(self.n))
+        self.buyer_rank, self.buyer_ids = dense_rank(orders.buyer_id, chunking.row_type(self.n))
+        self.seller_rank, self.seller_ids = dense_rank(orders.seller_id, chunking.row_type(self.n))
 
 
 class _Context:
@@ -246,11 +246,6 @@ def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[Callable[[]
 
 
 # --- helpers over ids -------------------------------------------------------------------------
-
-def _row_type(n: int) -> type:
-    """The integer type for row numbers and ranks below ``n``: 32 bits while they fit."""
-    return np.int32 if n < 1 << 31 else np.int64
-
 
 def dense_rank(ids: np.ndarray, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray]:
     """(rank of each id among the sorted distinct ids, as ``dtype``; the sorted distinct ids)."""
