@@ -551,13 +551,19 @@ def score_reference(orders: Orders, actions: Actions, rules: RuleSet, as_of: int
     def mean(values: list[int]) -> float:
         return sum(values) / len(values) if values else math.nan
 
+    def account_columns(ids: list[int], credit: dict, count: dict) -> dict[str, np.ndarray]:
+        """The columns sellers and buyers share: credit, level and the counted ratings."""
+        return dict(
+            credit=np.array([credit[a] for a in ids], np.float64),
+            level=np.array([level(credit[a]) for a in ids], np.int64),
+            good=np.array([count[a][GOOD] for a in ids], np.int64),
+            neutral=np.array([count[a][NEUTRAL] for a in ids], np.int64),
+            bad=np.array([count[a][BAD] for a in ids], np.int64),
+        )
+
     sellers = SellerScores(
         seller_id=np.array(seller_ids, np.int64),
-        credit=np.array([s_credit[s] for s in seller_ids], np.float64),
-        level=np.array([level(s_credit[s]) for s in seller_ids], np.int64),
-        good=np.array([s_count[s][GOOD] for s in seller_ids], np.int64),
-        neutral=np.array([s_count[s][NEUTRAL] for s in seller_ids], np.int64),
-        bad=np.array([s_count[s][BAD] for s in seller_ids], np.int64),
+        **account_columns(seller_ids, s_credit, s_count),
         positive_rate=np.array([s_recent[s][0] / s_recent[s][1] if s_recent[s][1] else math.nan
                                 for s in seller_ids], np.float64),
         dsr_described=np.array([mean(dsr_values[s][0]) for s in seller_ids], np.float64),
@@ -565,14 +571,7 @@ def score_reference(orders: Orders, actions: Actions, rules: RuleSet, as_of: int
         dsr_shipping=np.array([mean(dsr_values[s][2]) for s in seller_ids], np.float64),
         dsr_logistics=np.array([mean(dsr_values[s][3]) for s in seller_ids], np.float64),
     )
-    buyers = BuyerScores(
-        buyer_id=np.array(buyer_ids, np.int64),
-        credit=np.array([b_credit[b] for b in buyer_ids], np.float64),
-        level=np.array([level(b_credit[b]) for b in buyer_ids], np.int64),
-        good=np.array([b_count[b][GOOD] for b in buyer_ids], np.int64),
-        neutral=np.array([b_count[b][NEUTRAL] for b in buyer_ids], np.int64),
-        bad=np.array([b_count[b][BAD] for b in buyer_ids], np.int64),
-    )
+    buyers = BuyerScores(buyer_id=np.array(buyer_ids, np.int64), **account_columns(buyer_ids, b_credit, b_count))
 
     # ---- the review rows: actions in input order, then defaults, then tmall buyer credits ----
     out = {k: [] for k in ("source", "order_id", "author", "kind", "origin", "rating",
