@@ -3,13 +3,15 @@
     python benchmarks/bench_score.py                       # 1M and 10M orders, pandas at 200k
     python benchmarks/bench_score.py --sizes 1000000 --pandas-size 100000
 
-For each size, the synthetic log of ``benchmarks/gen_log.py`` (cached under ``benchmarks/data/``,
+First it measures what memory never touched before costs this machine (seconds per GiB of page
+faults), which decides much of a cold run's time. For each size, the synthetic log of ``benchmarks/gen_log.py`` (cached under ``benchmarks/data/``,
 which git ignores) is scored three ways, each in a fresh child process so that memory figures are
 not polluted by the generator or by earlier measurements:
 
 (a) end to end: ``repsim score --format parquet --orders O --reviews R --out DIR`` as a subprocess,
-    from Parquet in to every output written; wall time and peak RSS (``/usr/bin/time -v`` when
-    present, else ``getrusage(RUSAGE_CHILDREN).ru_maxrss``).
+    from Parquet in to every output written, ``--e2e-repeat`` times in a row; wall time, peak RSS
+    and user and system CPU time (``/usr/bin/time -v`` when present, else the peak from
+    ``getrusage(RUSAGE_CHILDREN).ru_maxrss``).
 (b) the core alone: in a child process, read the logs (``sim.io.logfiles``), then time
     ``score(orders, actions, TAOBAO)``; reviews per second counts every row the core scores, that is
     the action rows of the input plus the system defaults it adds (default good reviews and tmall
@@ -133,10 +135,12 @@ def end_to_end(orders: Path, reviews: Path) -> dict:
     start = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, env=_env())
     wall = time.perf_counter() - start
-    peak = None
+    peak = user = system = None
     if use_time:
-        match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-        peak = int(match.group(1)) * 1024 if match else None
+        peak = _time_field(proc.stderr, r"Maximum resident set size \(kbytes\)")
+        peak = None if peak is None else int(peak) * 1024
+        user = _time_field(proc.stderr, r"User time \(seconds\)")
+        system = _time_field(proc.stderr, r"System time \(seconds\)")
     if peak is None:
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest child so far
     written = sorted(p.name for p in out.iterdir()) if out.exists() else []
@@ -145,8 +149,40 @@ def end_to_end(orders: Path, reviews: Path) -> dict:
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {"ok": False, "how": how, "error": tail, "wall_s": wall}
-    return {"ok": True, "how": how, "wall_s": wall, "peak_bytes": peak, "files": written,
-            "output_bytes": size, "stdout": proc.stdout.strip()}
+    return {"ok": True, "how": how, "wall_s": wall, "peak_bytes": peak, "user_s": user, "system_s": system,
+            "files": written, "output_bytes": size, "stdout": proc.stdout.strip()}
+
+
+def _time_field(report: str, label: str) -> float | None:
+    """A number from the report of ``/usr/bin/time -v``, or None."""
+    match = re.search(label + r": ([\d.]+)", report)
+    return float(match.group(1)) if match else None
+
+
+# ---------------------------------------------------------------------------------------------
+# the machine: what fresh memory costs
+
+
+def _child_fresh_memory(mib: int) -> dict:
+    """Seconds per GiB to touch memory this process never had (the kernel, and on a virtual
+    machine its host, must supply each page), and to write the same memory again."""
+    import numpy as np
+
+    block = np.empty(mib << 20, np.uint8)
+    t = time.perf_counter()
+    block[::4096] = 1  # one write a page: the page faults, not the writing, are timed
+    fresh = time.perf_counter() - t
+    t = time.perf_counter()
+    block[::4096] = 2
+    reused = time.perf_counter() - t
+    return {"fresh_s_per_gib": fresh * 1024 / mib, "reused_s_per_gib": reused * 1024 / mib}
+
+
+def fresh_memory_cost(mib: int = 512) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "_memory", str(mib)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"ok": False, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
+    return {"ok": True, **json.loads(proc.stdout.strip().splitlines()[-1])}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,6 +282,20 @@ def _gb(n: int | None) -> str:
     return "-" if n is None else f"{n / GiB:.2f} GiB"
 
 
+def _slowest(runs: list[dict]) -> dict:
+    """The failed run if any, else the slowest."""
+    return min(runs, key=lambda e: (e["ok"], -e["wall_s"]))
+
+
+def _span(runs: list[dict], key: str, unit: str, show=lambda v: f"{v:.2f}") -> str:
+    """``low-high`` of a figure over the successful runs (one value if they agree)."""
+    values = [e[key] for e in runs if e["ok"] and e.get(key) is not None]
+    if not values:
+        return "-"
+    low, high = show(min(values)), show(max(values))
+    return f"{low}{unit}" if low == high else f"{low}-{high}{unit}"
+
+
 def _mark(ok: bool) -> str:
     return "ok" if ok else "MISS"
 
@@ -259,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "_pandas":
         print(json.dumps(_child_pandas(argv[1], argv[2])))
         return 0
+    if argv and argv[0] == "_memory":
+        print(json.dumps(_child_fresh_memory(int(argv[1]))))
+        return 0
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000],
@@ -267,6 +320,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="log size for the pandas baseline against the core (0 skips it)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="core timings per size (best is reported)")
+    parser.add_argument("--e2e-repeat", type=int, default=1,
+                        help="end-to-end runs per size, one after the other (each is reported)")
     parser.add_argument("--data", type=Path, default=DATA, help="cache directory of generated logs")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     parser.add_argument("--child-env", action="append", default=[], metavar="KEY=VALUE",
@@ -285,19 +340,28 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs at start (other work on the machine skews the timings)")
     print(f"python {platform.python_version()}, numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, "
           f"{os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
-    report: dict = {"sizes": {}, "pandas": None}
+    memory = fresh_memory_cost()
+    if memory["ok"]:
+        print(f"memory: {memory['fresh_s_per_gib']:.2f} s per GiB never touched before, "
+              f"{memory['reused_s_per_gib']:.3f} s per GiB reused (page faults dominate a cold run "
+              f"when the first figure is large)")
+    report: dict = {"sizes": {}, "pandas": None, "memory": memory}
     for n in args.sizes:
         orders, reviews = log_paths(n, args.seed, DATA)
         print(f"\n== {n:,} orders ({orders.parent}) ==", flush=True)
-        e2e = end_to_end(orders, reviews)
+        runs = [end_to_end(orders, reviews) for _ in range(max(1, args.e2e_repeat))]
         core = core_alone(orders, reviews, args.repeat)
-        report["sizes"][n] = {"end_to_end": e2e, "core": core, "load_average_after": os.getloadavg()[0]}
-        if e2e["ok"]:
-            print(f"(a) end to end [{e2e['how']}, --format parquet]: {e2e['wall_s']:.2f} s wall, "
-                  f"peak RSS {_gb(e2e['peak_bytes'])}; wrote {', '.join(e2e['files'])} "
-                  f"({e2e['output_bytes'] / 2**20:.0f} MiB)")
-        else:
-            print(f"(a) end to end FAILED after {e2e['wall_s']:.2f} s: {e2e['error']}")
+        report["sizes"][n] = {"end_to_end": runs, "core": core, "load_average_after": os.getloadavg()[0]}
+        for k, e2e in enumerate(runs, 1):
+            label = f"(a) end to end, run {k} of {len(runs)}" if len(runs) > 1 else "(a) end to end"
+            if e2e["ok"]:
+                cpu = ("" if e2e["user_s"] is None else
+                       f", CPU {e2e['user_s']:.2f} s user + {e2e['system_s']:.2f} s system")
+                print(f"{label} [{e2e['how']}, --format parquet]: {e2e['wall_s']:.2f} s wall{cpu}, "
+                      f"peak RSS {_gb(e2e['peak_bytes'])}; wrote {', '.join(e2e['files'])} "
+                      f"({e2e['output_bytes'] / 2**20:.0f} MiB)")
+            else:
+                print(f"{label} FAILED after {e2e['wall_s']:.2f} s: {e2e['error']}")
         if core["ok"]:
             best = min(core["score_s"])
             core["best_s"] = best
@@ -334,9 +398,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\n| orders | actions | review rows | end to end | e2e peak RSS | core score | M reviews/s | core peak RSS |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, r in report["sizes"].items():
-        e, c = r["end_to_end"], r["core"]
+        e, c = _slowest(r["end_to_end"]), r["core"]
         print(f"| {n:,} | {c.get('actions', 0):,} | {c.get('review_rows', 0):,} | "
-              f"{e['wall_s']:.2f} s{'' if e['ok'] else ' (failed)'} | {_gb(e.get('peak_bytes'))} | "
+              f"{_span(r['end_to_end'], 'wall_s', ' s')}{'' if e['ok'] else ' (failed)'} | "
+              f"{_span(r['end_to_end'], 'peak_bytes', '', _gb)} | "
               f"{c.get('best_s', float('nan')):.2f} s | {c.get('reviews_per_s', float('nan')) / 1e6:.2f} | "
               f"{_gb(c.get('peak_scoring_bytes'))} |")
     if report["pandas"] and report["pandas"]["ok"]:
@@ -345,10 +410,13 @@ def main(argv: list[str] | None = None) -> int:
               f"(x{p['ratio']:.0f})")
     print("\ntargets:")
     for n, r in report["sizes"].items():
-        e, c = r["end_to_end"], r["core"]
-        if n == TARGET_SIZE and e["ok"]:
-            print(f"  {n:,} end to end <= {TARGET_E2E_SECONDS:.0f} s: {e['wall_s']:.2f} s {_mark(e['wall_s'] <= TARGET_E2E_SECONDS)}")
-            print(f"  {n:,} end to end <= 6 GB: {_gb(e['peak_bytes'])} {_mark(e['peak_bytes'] <= TARGET_E2E_BYTES)}")
+        runs, c = r["end_to_end"], r["core"]
+        if n == TARGET_SIZE and all(e["ok"] for e in runs):
+            met = sum(e["wall_s"] <= TARGET_E2E_SECONDS for e in runs)
+            print(f"  {n:,} end to end <= {TARGET_E2E_SECONDS:.0f} s: {_span(runs, 'wall_s', ' s')} "
+                  f"{_mark(met == len(runs))}{'' if len(runs) == 1 else f' ({met} of {len(runs)} runs met it)'}")
+            peak = max(e["peak_bytes"] for e in runs)
+            print(f"  {n:,} end to end <= 6 GB: {_gb(peak)} {_mark(peak <= TARGET_E2E_BYTES)}")
         if c["ok"]:
             print(f"  {n:,} core >= 3 M reviews/s: {c['reviews_per_s'] / 1e6:.2f} M/s "
                   f"{_mark(c['reviews_per_s'] >= TARGET_REVIEWS_PER_SECOND)}")
