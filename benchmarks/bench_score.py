@@ -4,9 +4,10 @@
     python benchmarks/bench_score.py --sizes 1000000 --pandas-size 100000
 
 First it measures what memory never touched before costs this machine (seconds per GiB of page
-faults), which decides much of a cold run's time. For each size, the synthetic log of ``benchmarks/gen_log.py`` (cached under ``benchmarks/data/``,
-which git ignores) is scored three ways, each in a fresh child process so that memory figures are
-not polluted by the generator or by earlier measurements:
+faults), which decides much of a cold run's time. For each size, the synthetic log of
+``benchmarks/gen_log.py`` (cached under ``benchmarks/data/``, which git ignores) is scored three
+ways, each in a fresh child process so that memory figures are not polluted by the generator or by
+earlier measurements:
 
 (a) end to end: ``repsim score --format parquet --orders O --reviews R --out DIR`` as a subprocess,
     from Parquet in to every output written, ``--e2e-repeat`` times in a row; wall time, peak RSS
