@@ -50,8 +50,9 @@ class Plan:
         return [functools.partial(self.chunk, k) for k in range(len(self))]
 
     def chunk(self, k: int) -> Chunk:
-        rows = self.order_perm[self.order_bounds[k]:self.order_bounds[k + 1]]
-        acts = self.action_perm[self.action_bounds[k]:self.action_bounds[k + 1]]
+        # As native index integers: numpy would convert 32-bit rows again at every gather.
+        rows = self.order_perm[self.order_bounds[k]:self.order_bounds[k + 1]].astype(np.intp)
+        acts = self.action_perm[self.action_bounds[k]:self.action_bounds[k + 1]].astype(np.intp)
         # Chunks own disjoint rows of chunk_row, so chunks made in different threads never meet.
         self.chunk_row[rows] = np.arange(len(rows), dtype=self.chunk_row.dtype)
         return Chunk(rows, acts, self.chunk_row[self.order_row[acts]].astype(np.int64),
