@@ -525,3 +525,34 @@ def test_a_log_without_reviews_writes_a_reviews_file_with_the_header_only(tmp_pa
     (tmp_path / "p").mkdir()
     write_result(result, tmp_path / "p", "parquet", TAOBAO)
     assert pq.read_table(tmp_path / "p" / "reviews.parquet").num_rows == 0
+
+
+def test_a_part_still_being_made_is_waited_for_only_when_reached():
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    given = {name: np.arange(3, dtype=np.int8) for name in ("order_id", "status")}
+    later: Future = Future()
+    parts = L.ReviewParts([given, later])
+    stream = parts.parts(["order_id"])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(next, stream)
+        try:
+            assert first.result(timeout=10)["order_id"].tolist() == [0, 1, 2]  # it did not wait
+            assert not later.done()
+        finally:  # let a reader that waits for the part go
+            later.set_result({"order_id": np.array([7], np.int8), "status": np.array([1], np.int8)})
+    assert next(stream)["order_id"].tolist() == [7]
+    assert len(parts) == 4 and parts.order_id.tolist() == [0, 1, 2, 7]
+
+
+def test_score_result_fields_given_as_futures_resolve_when_read():
+    from concurrent.futures import Future
+
+    buyers: Future = Future()
+    result = L.ScoreResult(as_of=0, reviews=None, sellers="sellers", buyers=buyers)
+    buyers.set_result("buyers")
+    assert result.buyers == "buyers" and result.sellers == "sellers"
+    failed: Future = Future()
+    failed.set_exception(MemoryError("no room"))
+    with pytest.raises(MemoryError):
+        L.ScoreResult(as_of=0, reviews=None, sellers=failed, buyers=None).sellers
