@@ -22,7 +22,6 @@ a null mask after parsing.
 from __future__ import annotations
 
 import csv
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, NoReturn, Sequence
@@ -34,6 +33,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
+from sim.io.ahead import ahead
 from sim.reputation.log import (
     ACTION_NAMES, AUTHOR_NAMES, BAD, DSR, DSR_DIMENSIONS, GOOD, MODIFY, NEUTRAL, NO_RATING,
     PLATFORM_NAMES, REFUND_NAMES, REFUND_NONE, Accounts, Actions, Orders,
@@ -235,14 +235,7 @@ def _raw_columns(read: Callable[[Path, str, list[str]], pa.Table], path: Path, s
             table = table.drop_columns([name])
             yield name, column
         return
-    with ThreadPoolExecutor(max_workers=1) as reader:
-        ahead = reader.submit(read, path, source, names[:1]) if names else None
-        for k, name in enumerate(names):
-            table = ahead.result()
-            ahead = reader.submit(read, path, source, names[k + 1:k + 2]) if k + 1 < len(names) else None
-            column = table.column(name)
-            del table
-            yield name, column
+    yield from ahead((name, read(path, source, [name]).column(name)) for name in names)
 
 
 # --- file formats ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
+from sim.io.ahead import ahead
 from sim.io.parquet import table_of, write_parquet_parts
 from sim.reputation.log import (
     AUTHOR_NAMES, KIND_NAMES, NO_RATING, ORIGIN_NAMES, RATING_NAMES, STATUS_NAMES, BuyerScores,
@@ -44,12 +45,13 @@ def write_result(result: ScoreResult, directory: str | Path, fmt: str = "csv", r
     tables = {
         "sellers": lambda: iter([sellers_table(result.sellers, integral)]),
         "buyers": lambda: iter([buyers_table(result.buyers, integral)]),
-        "reviews": lambda: reviews_tables(result.reviews, integral, fmt),
+        "reviews": lambda: ahead(reviews_tables(result.reviews, integral, fmt)),
     }
     written = [directory / f"{name}.{fmt}" for name in tables]
     write = write_parquet_parts if fmt == "parquet" else write_csv_parts
     # pyarrow's writers release the GIL: the small tables are written while the big one is. The
-    # reviews are written part by part, so only one part's table is held at a time.
+    # reviews are written a slice at a time, the next slice made into a table while this one is
+    # encoded, so only two slices' tables are held at a time.
     with ThreadPoolExecutor(max_workers=len(tables)) as pool:
         rows = dict(zip(tables, pool.map(lambda make, path: write(make(), path), tables.values(), written)))
     manifest = {
