@@ -819,12 +819,13 @@ class _Totals:
         and handed over as futures, so that a caller can start writing the action rows meanwhile:
         the Parquet writer encodes on one core, and the other would otherwise idle."""
         pool = ThreadPoolExecutor(max_workers=1)
-        buyers, system = pool.submit(self.buyers), pool.submit(self._system_part)
+        buyers, system = pool.submit(self.buyers), pool.submit(self.system_part)
         pool.shutdown(wait=False)
         return ScoreResult(as_of=int(self.view.as_of), reviews=self.reviews(system),
                            sellers=self.sellers(), buyers=buyers)
 
-    def _system_part(self) -> dict:
+    def system_part(self) -> dict:
+        """The system rows of every chunk as one part of review columns (``_system_part``)."""
         chunk_parts = [self.system.pop(k) for k in sorted(self.system)]
         return _system_part(self.view.orders.order_id, chunk_parts)
 
