@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         runs, c = r["end_to_end"], r["core"]
         print(f"| {n:,} | {c.get('actions', 0):,} | {c.get('review_rows', 0):,} | "
               f"{_span(runs, 'wall_s', ' s')}{'' if all(e['ok'] for e in runs) else ' (failed)'} | "
-              f"{_span(runs, 'peak_bytes', '', _gb)} | "
+              f"{_span(runs, 'peak_bytes', ' GiB', lambda v: f'{v / GiB:.2f}')} | "
               f"{c.get('best_s', float('nan')):.2f} s | {c.get('reviews_per_s', float('nan')) / 1e6:.2f} | "
               f"{_gb(c.get('peak_scoring_bytes'))} |")
     if report["pandas"] and report["pandas"]["ok"]:
