@@ -95,13 +95,14 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, d
     out = Path(out)
     record = plan_record(exp, quick)
     plan_path = out / "plan.json"
-    if resume:
-        if not plan_path.exists():
-            raise InputError(str(out), "--resume", "the directory of an interrupted sweep (with plan.json)")
+    if resume and out.is_dir():
+        for leftover in [*out.glob(".*.partial-*"), *out.glob("figures/.*.partial-*")]:
+            leftover.unlink()  # a file cut short by kill -9 (the plan, a table, a figure)
+    if resume and plan_path.exists():
         old = json.loads(plan_path.read_text(encoding="utf-8"))
         if old["runs"] != record["runs"] or old["rules"] != json.loads(json.dumps(record["rules"])):
             raise InputError(str(out), "plan.json", "the same experiment, size and seed as the interrupted sweep")
-    else:
+    else:  # a new sweep, or one killed before its plan was written (no run starts before that)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise InputError(str(out), "--out", "a new or empty directory (or --resume to finish a sweep)")
         out.mkdir(parents=True, exist_ok=True)
