@@ -138,13 +138,14 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, d
     finally:
         if bar is not None:
             bar.close()
-    elapsed = time.perf_counter() - began
+    counts["elapsed_s"] = time.perf_counter() - began
     rows = finish(out, exp, record)
     counts["ok"] = sum(r["status"] == "ok" for r in rows)
     counts["failed"] = sum(r["status"] == "failed" for r in rows)
-    counts["elapsed_s"] = elapsed
+    counts["tables_s"] = time.perf_counter() - began - counts["elapsed_s"]
     from sim.plot.render import render_sweep
     counts["figures"] = render_sweep(out, out / "figures", fmts, quiet=quiet)
+    counts["figures_s"] = time.perf_counter() - began - counts["elapsed_s"] - counts["tables_s"]
     return counts
 
 
@@ -182,8 +183,8 @@ def main(args: argparse.Namespace) -> int:
                    args.formats)
     if not args.quiet:
         print(f"repsim sweep: {counts['runs']} runs, {counts['ok']} ok, {counts['failed']} failed "
-              f"({counts['ran']} run now in {counts['elapsed_s']:.1f} s); {len(counts['figures'])} figure files "
-              f"-> {args.out}")
+              f"({counts['ran']} run now in {counts['elapsed_s']:.1f} s; tables {counts['tables_s']:.1f} s); "
+              f"{len(counts['figures'])} figure files ({counts['figures_s']:.1f} s) -> {args.out}")
     if counts["failed"]:
         print(f"repsim sweep: {counts['failed']} run(s) failed; their errors are in runs.parquet (column error)",
               file=sys.stderr)
