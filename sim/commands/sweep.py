@@ -100,7 +100,8 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, d
             leftover.unlink()  # a file cut short by kill -9 (the plan, a table, a figure)
     if resume and plan_path.exists():
         old = json.loads(plan_path.read_text(encoding="utf-8"))
-        if old["runs"] != record["runs"] or old["rules"] != json.loads(json.dumps(record["rules"])):
+        same = {k: v for k, v in json.loads(json.dumps(record, default=str)).items() if k != "source"}
+        if {k: v for k, v in old.items() if k != "source"} != same:
             raise InputError(str(out), "plan.json", "the same experiment, size and seed as the interrupted sweep")
     else:  # a new sweep, or one killed before its plan was written (no run starts before that)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):

@@ -70,7 +70,7 @@ def credit_over_time(data, ax, thresholds=()) -> None:
                         va="bottom", ha="right")
     ax.set_xlabel("day")
     ax.set_ylabel("seller credit (median, IQR band)")
-    ax.legend(frameon=False, ncol=1)
+    ax.legend(frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: bands fill the axes
 
 
 def fake_points_by_status(data, ax) -> None:
