@@ -212,3 +212,9 @@ def test_flatten_and_column_types():
     assert table.column("f").type == pa.float64() and table.column("t").type == pa.string()
     assert table.column_names[:9] == ["run_id", "scenario", "variant", "rules", "replicate", "seed", "status",
                                       "error", "wall_s"]
+
+
+def test_validate_knows_experiment_files(capsys):
+    root = Path(__file__).resolve().parents[1]
+    assert sim.cli.main(["validate", str(root / "experiments" / "quick.toml")]) == 0
+    assert "ok (experiment, 16 runs (8 with --quick))" in capsys.readouterr().out
