@@ -90,12 +90,15 @@ def test_kill_9_then_resume_runs_each_missing_run_once(tmp_path):
     while len(finished()) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, "the sweep ended before it could be killed"
+    helpers = _descendants(proc.pid)  # the fork server and the workers
+    assert len(helpers) >= 3
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    time.sleep(1.0)  # the orphaned workers notice within 0.2 s and exit
+    deadline = time.monotonic() + 5
+    while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the orphaned workers notice within 0.2 s and exit, and the fork server after them
+    assert not any(_running(pid) for pid in helpers), "a worker outlived its sweep"
     before = finished()
-    time.sleep(0.5)
-    assert finished() == before, "a worker went on after its sweep was killed"
     assert 3 <= len(before) < 12
     counts = sweep(path, out, workers=1, resume=True)
     assert counts["ran"] == 12 - len(before)  # each missing run once, none twice
@@ -113,6 +116,29 @@ def test_kill_9_then_resume_runs_each_missing_run_once(tmp_path):
     assert sweep(path, out, workers=1, resume=True)["ran"] == 0
     path.write_text(body.replace("seed = 42", "seed = 43"), encoding="utf-8")
     assert sim.cli.main(["sweep", str(path), "--out", str(out), "--resume"]) == 2
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch, capsys):

@@ -87,10 +87,9 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, d
     from sim.experiment import spec
     from sim.experiment.executors import default_workers, run_dask, run_local, run_serial
     from sim.experiment.runs import remove_partials
+    from sim.plot.render import parse_formats, render_sweep
 
     exp = spec.load(experiment).sized(quick)
-    from sim.plot.render import parse_formats
-
     fmts = parse_formats(formats)
     out = Path(out)
     record = plan_record(exp, quick)
@@ -114,16 +113,19 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, d
     counts = {"runs": len(tasks), "ran": len(todo), "ok": 0, "failed": 0}
     workers = workers or default_workers()
     bar = None
+    failed_now = sum((Path(t["dir"]) / "error.json").exists() for t in tasks)  # recorded before a resume
     if not quiet:
         from tqdm import tqdm
         bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="run", desc=f"repsim sweep {exp.name}",
-                   file=sys.stderr, dynamic_ncols=True)
-        bar.set_postfix(failed=0)
-    failed_now = 0
+                   file=sys.stderr, dynamic_ncols=True, postfix={"failed": failed_now})
+
+    lost: dict[str, str] = {}  # run_id -> error, for runs whose worker died (no directory: resumable)
 
     def done(outcome: dict) -> None:
         nonlocal failed_now
         failed_now += outcome["status"] == "failed"
+        if "error" in outcome:
+            lost[outcome["run_id"]] = outcome["error"]
         if bar is not None:
             bar.update(1)
             bar.set_postfix(failed=failed_now)
@@ -140,19 +142,18 @@ def sweep(experiment: str | Path, out: str | Path, workers: int | None = None, d
         if bar is not None:
             bar.close()
     counts["elapsed_s"] = time.perf_counter() - began
-    rows = finish(out, exp, record)
+    rows = finish(out, exp, record, lost)
     counts["ok"] = sum(r["status"] == "ok" for r in rows)
     counts["failed"] = sum(r["status"] == "failed" for r in rows)
     counts["tables_s"] = time.perf_counter() - began - counts["elapsed_s"]
-    from sim.plot.render import render_sweep
     counts["figures"] = render_sweep(out, out / "figures", fmts, quiet=quiet)
     counts["figures_s"] = time.perf_counter() - began - counts["elapsed_s"] - counts["tables_s"]
     return counts
 
 
-def finish(out: Path, exp, record: dict) -> list[dict]:
+def finish(out: Path, exp, record: dict, lost: dict[str, str]) -> list[dict]:
     """Read every run's directory and write ``runs.parquet`` and ``aggregate.parquet`` (and, for a log
-    experiment, ``sellers.parquet``); return the rows."""
+    experiment, ``sellers.parquet``); return the rows. ``lost``: the errors of runs whose worker died."""
     import pyarrow.parquet as pq
 
     from sim.experiment.aggregate import aggregate
@@ -161,8 +162,9 @@ def finish(out: Path, exp, record: dict) -> list[dict]:
     rows = []
     for run in record["runs"]:
         found = read_run(out / "runs" / run["run_id"])
-        if found is None:  # cannot happen after a sweep's executor returned; kept explicit
-            found = {"status": "failed", "error": "missing: the run never finished", "wall_s": None, "metrics": {}}
+        if found is None:  # its worker died: reported, and left for --resume
+            found = {"status": "failed", "error": lost.get(run["run_id"], "the run never finished"), "wall_s": None,
+                     "metrics": {}}
         rows.append({**run, **found})
     if exp.log is not None:
         from sim.experiment.logscore import compare_sellers

@@ -79,20 +79,36 @@ def record_failure(run_dir: Path, exc: BaseException, wall_s: float, trace: str 
             {"error": text, "wall_s": round(wall_s, 3), "traceback": trace}, indent=2) + "\n", encoding="utf-8")
 
 
-def watch_parent() -> None:
-    """Pool-worker initializer: exit when the sweep that started this process is gone.
+def watch_parent(sweep_pid: int) -> None:
+    """Pool-worker initializer: exit when the sweep (process ``sweep_pid``) is gone.
 
     After ``kill -9`` of the sweep its workers would otherwise finish their runs while a resumed
-    sweep runs the same ones; a daemon thread notices the new parent within a fifth of a second.
+    sweep runs the same ones, and idle workers would keep the fork server alive; a daemon thread
+    notices within a fifth of a second. The sweep is watched by its pid, not as the parent: a
+    worker's parent is the fork server.
     """
-    parent = os.getppid()
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while _alive(sweep_pid):
             time.sleep(0.2)
         os._exit(1)
 
-    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
+    threading.Thread(target=watch, daemon=True, name="watch-sweep").start()
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (dead, waiting to be reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True  # no /proc: existence is all we can tell
 
 
 def remove_partials(runs_dir: Path) -> int:
