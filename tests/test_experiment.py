@@ -114,7 +114,7 @@ BAD = [
     (BASE + "[scenarios.variants]\nx = { 'buyers.cont' = 3 }\n", "buyers.cont", "did you mean buyers.count?"),
     (BASE + "[scenarios.variants]\nx = { 'buyers.count' = -3 }\n", "scenarios[0].variants.x: buyers.count",
      "a number >= 1"),
-    (BASE + "[quick]\nset = { 'run.days' = 0 }\n", "run.days", ">= 1"),
+    (BASE + "[quick]\nset = { 'run.days' = 0 }\n", "scenarios[0].variants.default with quick.set: run.days", ">= 1"),
     ("seed = 1\n[[scenarios]]\nfile = 'missing.toml'\n", "missing.toml", "an existing scenario file"),
     (BASE + "[log]\norders = 'o.csv'\nreviews = 'r.csv'\n", "scenarios / log", "exactly one"),
     (BASE + "[[rules]]\npreset = 'taobao'\n[[rules]]\npreset = 'taobao'\n", "rules[1]", "distinct names"),

@@ -115,7 +115,9 @@ class Experiment:
         if not quick or not self.quick:
             return self
         extra = self.quick.get("set", {})
-        variants = tuple(dataclasses.replace(v, overrides={**v.overrides, **extra}) for v in self.variants)
+        variants = tuple(dataclasses.replace(v, overrides={**v.overrides, **extra},
+                                             where=f"{v.where} with quick.set" if extra else v.where)
+                         for v in self.variants)
         return dataclasses.replace(self, replicates=self.quick.get("replicates", self.replicates),
                                    variants=variants)
 
