@@ -36,7 +36,7 @@ def peak_mib() -> float:
 
 
 def market(scenario: str, days: int | None, seed: int) -> dict:
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     from sim.io.parquet import write_parquet
     from sim.market.records import orders_table, reviews_table, sellers_daily_table
     from sim.market.world import World

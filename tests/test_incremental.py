@@ -61,7 +61,7 @@ def test_running_sums_equal_one_shot(case, step, windows):
 @pytest.mark.parametrize("windows", [None, (4.0, 3.0)])
 def test_market_scores_equal_one_shot(windows):
     """Each day of a small market run, the platform's view equals one-shot scoring of the log."""
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     from sim.market.world import World
     from sim.scenario.schema import load
 

@@ -12,11 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from sim.actors import register, unregister
 from sim.cli import main
 from sim.commands.run import run_scenario
 from sim.io.logfiles import read_actions, read_orders
 from sim.market import orders as O
-from sim.market.registry import register, unregister
 from sim.market.world import World
 from sim.reputation import core
 from sim.reputation import log as L

@@ -124,5 +124,5 @@ def test_scenario_names_a_ruleset_file(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('[run]\nrules = "r.toml"\n')
     s = schema.load(f)
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     assert resolve_rules(s, None).cap_period == "none"

@@ -33,7 +33,7 @@ def is_ruleset(data: dict) -> bool:
 
 def validate_file(path: str | Path) -> str:
     """Validate one file; return what it is ('scenario' or 'rule set'); raise InputError if bad."""
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     from sim.rules import presets
     from sim.scenario.schema import load
     from sim.scenario.sizing import check_fits, estimate_bytes

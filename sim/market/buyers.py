@@ -32,8 +32,8 @@ import numpy as np
 
 from sim.market import orders as O
 from sim.market.sellers import REQ_NOT_RECEIVED, REQ_PARTIAL, REQ_RETURN
-from sim.scenario.schema import ARCHETYPES
 from sim.timeutil import DAY, HOUR
+from sim.vocabulary import ARCHETYPES
 
 CHAT_NONE, CHAT_GOOD, CHAT_SLOW, CHAT_RUDE, CHAT_UNCONVINCING = range(5)
 CHAT_NAMES = ("", "good", "slow", "rude", "unconvincing")

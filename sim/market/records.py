@@ -20,8 +20,8 @@ import pyarrow as pa
 from sim.market import orders as O
 from sim.market.buyers import CHAT_NAMES
 from sim.reputation import log as L
-from sim.scenario.schema import ARCHETYPES
 from sim.timeutil import DAY, NEVER, days as to_seconds
+from sim.vocabulary import ARCHETYPES
 
 TS = pa.timestamp("s", tz="+08:00")
 

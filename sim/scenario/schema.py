@@ -14,7 +14,7 @@ file, the dotted key path (``buyers.archetypes.direct.share``) and what was expe
 - cross-field constraints (archetype shares sum to 1, delivery-kind shares sum to 1, ...).
 
 Scenario files never execute code. Object-valued fields (the rule set, extra actor kinds) are names
-looked up in registries (``sim.rules.PRESETS``, ``sim.market.registry``).
+looked up in registries (``sim.rules.PRESETS``, ``sim.actors``).
 
 Units: times of day are local hours (UTC+8, TIME-ZONE), durations are days or hours as each field's
 name says, money is yuan. The market converts to the one time unit (seconds) through ``sim.timeutil``.
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.vocabulary import ARCHETYPES, DELIVERY_KINDS
 
 # ----------------------------------------------------------------------------------------------
 # The knob helper: default + range + meaning, in one declaration.
@@ -63,8 +64,6 @@ PROB = {"lo": 0.0, "hi": 1.0}
 NONNEG = {"lo": 0.0}
 POS = {"lo": 0.0, "lo_open": True}
 
-DELIVERY_KINDS = ("express", "ems", "surface_mail", "virtual", "auto_delivery", "no_logistics")
-ARCHETYPES = ("direct", "sociable", "bargainer", "non_payer", "perfectionist", "vindictive")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -293,7 +292,7 @@ class Platform:
 
 @dataclass(frozen=True)
 class ActorSpec:
-    kind: str = knob("", "a registered actor kind (sim.market.registry)")
+    kind: str = knob("", "a registered actor kind (sim.actors)")
     params: tuple = knob((), "key = value parameters of that kind, validated by the kind")
 
 
@@ -442,7 +441,7 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
 
 
 def _build_actor(data: Any, source: str, path: str) -> ActorSpec:
-    from sim.market.registry import EXTRA_ACTORS
+    from sim.actors import EXTRA_ACTORS
 
     if not isinstance(data, dict):
         raise InputError(source, path, "a table", data)
