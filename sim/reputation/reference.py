@@ -67,7 +67,6 @@ Q11. Removed orders still get their default reviews as rows (status ``removed``)
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -81,7 +80,7 @@ from sim.reputation.log import (
     Accounts, Actions, BuyerScores, Orders, ReviewRows, ScoreResult, SellerScores, default_as_of,
 )
 from sim.rules.ruleset import RuleSet
-from sim.timeutil import NEVER, PLATFORM_TZ, days, hours
+from sim.timeutil import NEVER, days, hours, local_datetime
 
 NEVER_INT = int(NEVER)
 
@@ -179,7 +178,7 @@ def score_reference(orders: Orders, actions: Actions, rules: RuleSet, as_of: int
     # ---- the input, as plain Python values ------------------------------------------------
     order_by_id: dict[int, _Order] = {}
     def month(t: int) -> int:  # TIME-MONTH: the calendar month in UTC+8, as months since 1970-01
-        local = _dt.datetime.fromtimestamp(t, PLATFORM_TZ)
+        local = local_datetime(t)
         return (local.year - 1970) * 12 + local.month - 1
 
     for k in range(len(orders)):

@@ -455,8 +455,10 @@ def _build_actor(data: Any, source: str, path: str) -> ActorSpec:
 
 
 def _iso_date(value: str, source: str, path: str) -> _dt.date:
+    from sim.timeutil import parse_date
+
     try:
-        return _dt.date.fromisoformat(value)
+        return parse_date(value)
     except ValueError:
         raise InputError(source, path, "an ISO date such as 2024-03-04", value) from None
 
