@@ -51,7 +51,7 @@ def test_defaults_fill_every_key_and_round_trip():
 BAD = [
     ("unknown key", "[buyers]\ncount = 10\ncolour = 3\n", "buyers.colour", "unknown key"),
     ("unknown nested key", "[buyers.archetypes.direct]\nshaer = 0.4\n", "buyers.archetypes.direct.shaer",
-     "unknown key"),
+     "did you mean 'share'?"),
     ("unknown archetype", "[buyers.archetypes.grumpy]\nshare = 0.1\n", "buyers.archetypes.grumpy", "unknown key"),
     ("wrong type", "[buyers]\ncount = \"many\"\n", "buyers.count", "an integer"),
     ("float for int", "[sellers]\ncount = 10.5\n", "sellers.count", "an integer"),

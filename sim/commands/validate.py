@@ -43,6 +43,8 @@ def validate_file(path: str | Path) -> str:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(str(path), "", "an existing file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), "", f"a readable UTF-8 TOML file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(path), "", f"valid TOML ({exc})") from None
     if is_ruleset(data):

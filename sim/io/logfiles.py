@@ -203,7 +203,7 @@ def read_table(path: str | Path, columns: Sequence[Column]) -> LogTable:
         raise InputError(source, "", "an existing file")
     try:
         present = _csv_header(path, source) if fmt == "csv" else pq.read_schema(path).names
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise InputError(source, "", f"a readable {kind} file ({_first_line(exc)})") from None
     for column in columns:
         if not column.optional and column.name not in present:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
 from sim.vocabulary import ARCHETYPES, DELIVERY_KINDS
 
 # ----------------------------------------------------------------------------------------------
@@ -392,7 +392,9 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
     for key in data:
         if key not in known:
             path = f"{prefix}.{key}" if prefix else key
-            raise InputError(source, path, f"one of the keys {', '.join(sorted(known))} (unknown key)", key)
+            hint = did_you_mean(key, known)
+            expected = "a known key" if hint else f"one of the keys {', '.join(sorted(known))} (unknown key)"
+            raise InputError(source, path, expected, key, hint)
     values = {}
     for name, f in known.items():
         if name not in data:
@@ -423,7 +425,8 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
             if not isinstance(value, str):
                 raise InputError(source, path, "a string", value)
             if meta.get("choices") and value not in meta["choices"]:
-                raise InputError(source, path, f"one of {', '.join(meta['choices'])}", value)
+                raise InputError(source, path, f"one of {', '.join(meta['choices'])}", value,
+                                 did_you_mean(value, meta["choices"]))
             values[name] = value
         elif tp is tuple:
             if not isinstance(value, list):
@@ -448,7 +451,7 @@ def _build_actor(data: Any, source: str, path: str) -> ActorSpec:
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in EXTRA_ACTORS:
         raise InputError(source, f"{path}.kind", f"a registered actor kind ({', '.join(EXTRA_ACTORS) or 'none'})",
-                         kind)
+                         kind, did_you_mean(kind, EXTRA_ACTORS))
     params = {k: v for k, v in data.items() if k != "kind"}
     config = _build(EXTRA_ACTORS[kind].config, params, source, path)
     return ActorSpec(kind=kind, params=tuple(sorted(dataclasses.asdict(config).items())))
@@ -491,7 +494,8 @@ def _check_cross(s: Scenario, source: str) -> None:
     if s.rules_path is None:
         from sim.rules import PRESETS
         if s.run.rules not in PRESETS:
-            raise InputError(source, "run.rules", f"a preset ({', '.join(PRESETS)}) or a .toml file", s.run.rules)
+            raise InputError(source, "run.rules", f"a preset ({', '.join(PRESETS)}) or a .toml file", s.run.rules,
+                             did_you_mean(s.run.rules, PRESETS))
 
 
 
