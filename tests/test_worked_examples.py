@@ -1,4 +1,4 @@
-"""The seed's worked examples and the window edges of RULES.md, against both scoring twins.
+"""The seed's worked examples and the window edges of docs/rules.md, against both scoring twins.
 
 Every test runs against ``sim.reputation.reference.score_reference`` and ``sim.reputation.core.score``.
 """

@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, required=True, help="master seed of every random stream")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory (new or empty)")
     parser.add_argument("--rules", default=None, metavar="RULES",
-                        help="a rule preset or rule-set .toml file (default: the scenario's run.rules)")
+                        help="a rule preset or rule-set .toml file (default: the scenario's run.rules; "
+                             "see docs/rules.md)")
     parser.add_argument("--days", type=int, default=None, help="override the scenario's horizon")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -17,7 +17,7 @@ from sim.errors import InputError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario or rule-set .toml files")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario (docs/market.md) or rule-set (docs/rules.md) .toml files")
 
 
 def is_ruleset(data: dict) -> bool:

@@ -7,7 +7,7 @@ operations, and so can any later actor (a brushing farm, an extortion gang): pla
 confirming, reviewing and being judged go through the same functions, so the platform's timers and
 scoring see attackers exactly as they see anyone else.
 
-Lifecycle (RULES.md section 1)::
+Lifecycle (``docs/rules.md`` section 1)::
 
     placed --pay--> paid --ship--> shipped --confirm--> success
        \\--close (TX-UNPAID-CLOSE)     \\--refund (full) --> refunded

@@ -1,5 +1,5 @@
 """What a run leaves behind: the logs in the input schema of ``repsim score``, the daily seller panel,
-and the market metrics of BEHAVIOUR.md.
+and the market metrics (``docs/market.md``, outputs).
 
 - ``orders_table``: ``order_id, buyer_id, seller_id, item_id, platform, amount, created_at, success_at,
   refund, removed_at`` exactly as ``sim.io.logfiles`` reads them (platform and refund as strings, refund

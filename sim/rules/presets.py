@@ -1,8 +1,8 @@
 """Named rule sets, and reading a rule set from TOML (a preset name plus overrides).
 
-- ``taobao``: the values of RULES.md.
+- ``taobao``: the platform's rules as ``docs/rules.md`` describes them (every field's default).
 - ``naive``: every given review counts: no cap, no dedup, no delay, no default review and no
-  windows (RULES.md "Policy knobs"). Eligibility still holds: success, refunds, tmall, removals.
+  windows (``docs/rules.md``, "Rule sets and presets"). Eligibility still holds: success, refunds, tmall, removals.
 
 A TOML rule-set file looks like::
 
