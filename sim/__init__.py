@@ -8,8 +8,8 @@ Layers, with imports pointing one way (each imports only from layers listed befo
 3. ``sim.reputation`` (the vectorised scoring core, no SimPy);
 4. ``sim.io`` (logs and results in and out) and ``sim.scenario`` (validated scenario files);
 5. ``sim.market`` (SimPy actors, driven by a scenario);
-6. ``sim.commands`` (one module per subcommand, shared helpers in ``sim.commands.common``) and
-   ``sim.cli`` (the ``repsim`` command).
+6. ``sim.commands`` (one module per subcommand, shared helpers in ``sim.commands.common``),
+   ``sim.cli`` (the ``repsim`` command) and ``sim.allocator`` (process-wide tuning, applied at this edge).
 """
 
 __version__ = "0.1.0"

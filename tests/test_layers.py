@@ -36,6 +36,8 @@ FORBIDDEN = {
     "io": ("sim.market", "sim.scenario", "sim.commands", "sim.cli"),
     "market": ("sim.commands", "sim.cli"),
     "vocabulary": ("sim.",),
+    "timeutil": ("sim.",),
+    "errors": ("sim.",),
     "actors": ("sim.market", "sim.scenario", "sim.rules", "sim.reputation", "sim.io", "sim.commands"),
 }
 
