@@ -1,8 +1,9 @@
 """The ``repsim`` command: parses arguments and hands each subcommand to its module.
 
 Bad input (``sim.errors.InputError``), and any file the system refuses (``OSError``), becomes one
-line on stderr and exit code 2, with no traceback; Ctrl-C becomes exit code 130. Output directories are written atomically by the
-subcommands, so neither leaves a directory that looks complete but is not.
+line on stderr and exit code 2, with no traceback; Ctrl-C becomes exit code 130. Output directories
+are written atomically by the subcommands, so neither leaves a directory that looks complete but is
+not.
 """
 
 from __future__ import annotations

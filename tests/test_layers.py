@@ -38,6 +38,7 @@ FORBIDDEN = {
     "vocabulary": ("sim.",),
     "timeutil": ("sim.",),
     "errors": ("sim.",),
+    "tomlfile": ("sim.market", "sim.scenario", "sim.rules", "sim.reputation", "sim.io", "sim.commands"),
     "actors": ("sim.market", "sim.scenario", "sim.rules", "sim.reputation", "sim.io", "sim.commands"),
 }
 

@@ -25,13 +25,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
-import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError, did_you_mean
+from sim.tomlfile import read_toml
 from sim.vocabulary import ARCHETYPES, DELIVERY_KINDS
 
 # ----------------------------------------------------------------------------------------------
@@ -339,18 +339,7 @@ TABLE_LISTS: dict[str, type] = {"festivals": Festival, "couriers": Courier}
 
 def load(path: str | Path) -> Scenario:
     """Read and validate one scenario file; raise InputError naming file, key path and expectation."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), "", "an existing scenario file") from None
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "", f"a UTF-8 TOML file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"valid TOML ({exc})") from None
-    return from_mapping(data, str(path))
+    return from_mapping(read_toml(path, "scenario file"), str(path))
 
 
 def from_mapping(data: dict, source: str = "<scenario>") -> Scenario:
