@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from sim import __version__
+from sim.commands.common import resolve_rules
 from sim.errors import InputError
 
 
@@ -26,18 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, required=True, help="master seed of every random stream")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory (new or empty)")
     parser.add_argument("--rules", default=None, metavar="RULES",
-                        help="a rule preset or rule-set .toml file (default: the scenario's run.rules)")
+                        help="a rule preset or rule-set .toml file (default: the scenario's run.rules; "
+                             "see docs/rules.md)")
     parser.add_argument("--days", type=int, default=None, help="override the scenario's horizon")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def resolve_rules(scenario, spec: str | None):
-    from sim.rules import presets
-
-    if spec is None:
-        path = scenario.rules_path
-        spec = str(path) if path is not None else scenario.run.rules
-    return presets.load(spec)
 
 
 def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_spec: str | None = None,

@@ -28,14 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output directory (new or empty)")
     parser.add_argument("--rules", default="taobao", metavar="RULES",
                         help=f"a preset ({', '.join(presets.PRESETS)}) or a rule-set .toml file "
-                             "(default: taobao)")
+                             "(default: taobao; see docs/rules.md)")
     parser.add_argument("--as-of", dest="as_of", default=None, metavar="TIME",
                         help="score as of this ISO 8601 time (no offset: UTC+8); default: when "
-                             "every window has closed (SCORE-DEFAULT-AS-OF)")
+                             "every window has closed (SCORE-DEFAULT-AS-OF in docs/rules.md)")
     parser.add_argument("--format", dest="fmt", choices=FORMATS, default="csv",
                         help="output format (default: csv)")
     parser.add_argument("--accounts", default=None, metavar="ACCOUNTS",
-                        help="optional account opening times, for the reviewer-age knob")
+                        help="optional account opening times, for the reviewer-age knob "
+                             "(KNOB-REVIEWER-AGE in docs/rules.md)")
     parser.add_argument("--workers", type=_positive_int, default=None, metavar="N",
                         help="threads that score chunks of the log side by side (default: every "
                              "CPU; the result does not depend on it)")
