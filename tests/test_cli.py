@@ -38,12 +38,25 @@ def leftovers(parent: Path) -> list[str]:
 
 @pytest.fixture
 def empty_scenario(tmp_path) -> Path:
-    path = tmp_path / "empty.toml"
-    path.write_text("")
+    """A scenario that asks for every default: just an empty [run] table."""
+    path = tmp_path / "defaults.toml"
+    path.write_text("[run]\n")
     return path
 
 
-def test_an_empty_scenario_runs_with_every_default(empty_scenario, tmp_path, capsys):
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_an_empty_scenario_file_is_refused(command, tmp_path, capsys):
+    path = tmp_path / "empty.toml"
+    path.write_text("")
+    out = tmp_path / "out"
+    args = ["validate", str(path)] if command == "validate" else run_args(path, out)
+    assert main(args) == 2
+    line = one_line_error(capsys)
+    assert str(path) in line and "[run]" in line
+    assert not out.exists()
+
+
+def test_a_scenario_of_only_run_gets_every_default(empty_scenario, tmp_path, capsys):
     assert main(["validate", str(empty_scenario)]) == 0
     assert "ok (scenario" in capsys.readouterr().out
     out = tmp_path / "out"

@@ -338,8 +338,17 @@ TABLE_LISTS: dict[str, type] = {"festivals": Festival, "couriers": Courier}
 
 
 def load(path: str | Path) -> Scenario:
-    """Read and validate one scenario file; raise InputError naming file, key path and expectation."""
-    return from_mapping(read_toml(path, "scenario file"), str(path))
+    """Read and validate one scenario file; raise InputError naming file, key path and expectation.
+
+    An empty file is refused: it is almost always the wrong file or a failed write, and running it
+    would silently simulate the default market. A file with only ``[run]`` asks for every default.
+    """
+    data = read_toml(path, "scenario file")
+    if not data:
+        raise InputError(str(path), "(the whole file)",
+                         "at least one table, such as [run] (write just [run] to accept every default)",
+                         "an empty file")
+    return from_mapping(data, str(path))
 
 
 def from_mapping(data: dict, source: str = "<scenario>") -> Scenario:
