@@ -36,7 +36,7 @@ def peak_mib() -> float:
 
 
 def market(scenario: str, days: int | None, seed: int) -> dict:
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     from sim.io.parquet import write_parquet
     from sim.market.records import orders_table, reviews_table, sellers_daily_table
     from sim.market.world import World
@@ -64,8 +64,9 @@ def bare(orders: int, days: int, seed: int) -> dict:
     import numpy as np
     import simpy
 
+    from sim.timeutil import DAY, HOUR
+
     rng = np.random.default_rng(seed)
-    DAY, HOUR = 86_400, 3_600
     arrivals = np.sort(rng.integers(0, days * DAY, orders))
     gaps = np.diff(arrivals, prepend=0).tolist()
     pay = rng.exponential(0.3 * HOUR, orders).tolist()

@@ -1,8 +1,9 @@
 """The ``repsim`` command: parses arguments and hands each subcommand to its module.
 
-Bad input (``sim.errors.InputError``) becomes one line on stderr and exit code 2, with no
-traceback; Ctrl-C becomes exit code 130. Output directories are written atomically by the
-subcommands, so neither leaves a directory that looks complete but is not.
+Bad input (``sim.errors.InputError``), and any file the system refuses (``OSError``), becomes one
+line on stderr and exit code 2, with no traceback; Ctrl-C becomes exit code 130. Output directories
+are written atomically by the subcommands, so neither leaves a directory that looks complete but is
+not.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.main(args) or 0)
     except InputError as exc:
         print(f"repsim: error: {exc.message()}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file the checks above did not foresee: still one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"repsim: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("repsim: interrupted; no output was completed", file=sys.stderr)

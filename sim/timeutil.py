@@ -71,9 +71,19 @@ def parse_timestamp(text: str) -> int:
     return int(value.timestamp() // 1)
 
 
+def parse_date(text: str) -> _dt.date:
+    """An ISO date such as ``2024-03-04`` (a platform-local calendar day). Raises ValueError."""
+    return _dt.date.fromisoformat(text)
+
+
+def local_datetime(t: int) -> _dt.datetime:
+    """One instant as a platform-local datetime (TIME-ZONE), for calendar questions: year, month, weekday."""
+    return _dt.datetime.fromtimestamp(int(t), PLATFORM_TZ)
+
+
 def format_timestamp(t: int) -> str:
     """Seconds to an ISO 8601 string in platform-local time, with its +08:00 offset."""
-    return _dt.datetime.fromtimestamp(int(t), PLATFORM_TZ).isoformat()
+    return local_datetime(t).isoformat()
 
 
 def format_timestamps(t: np.ndarray) -> np.ndarray:

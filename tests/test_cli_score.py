@@ -7,9 +7,7 @@ state the core is in; the tests marked ``core`` run the real ``sim.reputation.co
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import types
@@ -24,7 +22,8 @@ from sim.commands.score import score_files
 from sim.reputation import log as L
 from sim.timeutil import NEVER, parse_timestamp
 
-from test_io import (
+from helpers import repsim_command
+from helpers.logs import (
     ORDERS_CSV, REVIEWS_CSV, csv_as_text_parquet, parquet_as_csv_text, write_native_parquet,
 )
 
@@ -244,11 +243,6 @@ def test_failure_while_writing_leaves_nothing(cli, tmp_path, monkeypatch):
 
 # --- the real core and the installed command -------------------------------------------------
 
-def _real_core_available() -> bool:
-    return importlib.util.find_spec("sim.reputation.core") is not None
-
-
-@pytest.mark.skipif(not _real_core_available(), reason="sim.reputation.core is not written yet")
 def test_examples_with_the_real_core(tmp_path):
     """The example log exercises what docs/formats.md says it does."""
     result = score_files(ORDERS_CSV, REVIEWS_CSV, tmp_path / "out")
@@ -279,20 +273,10 @@ def test_workers_must_be_a_positive_number(cli, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
-def _repsim_command() -> str | None:
-    here = Path(sys.executable).parent / "repsim"
-    return str(here) if here.exists() else shutil.which("repsim")
-
-
-_MISSING_COMMANDS = [m for m, _ in sim.cli.COMMANDS.values() if importlib.util.find_spec(m) is None]
-
-
-@pytest.mark.skipif(_repsim_command() is None, reason="the repsim command is not installed")
-@pytest.mark.skipif(bool(_MISSING_COMMANDS), reason=f"sim/cli.py imports missing modules {_MISSING_COMMANDS}")
 def test_installed_command_exits_2_without_traceback(tmp_path):
     bad = _edit(ORDERS_CSV, tmp_path / "orders.csv", 5, "success_at", "2024-09-31T10:00:00")
     out = tmp_path / "out"
-    done = subprocess.run([_repsim_command(), "score", "--orders", str(bad), "--reviews", str(REVIEWS_CSV),
+    done = subprocess.run([repsim_command(), "score", "--orders", str(bad), "--reviews", str(REVIEWS_CSV),
                            "--out", str(out)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert done.returncode == 2

@@ -21,23 +21,7 @@ from sim.experiment import spec
 from sim.experiment.aggregate import aggregate
 from sim.experiment.runs import flatten, runs_table
 
-TINY_SCENARIO = """
-[run]
-name = "tiny"
-days = 6
-[buyers]
-count = 300
-[sellers]
-count = 15
-"""
-
-
-def write_experiment(tmp_path: Path, body: str, scenario: str = TINY_SCENARIO) -> Path:
-    (tmp_path / "tiny.toml").write_text(scenario, encoding="utf-8")
-    path = tmp_path / "exp.toml"
-    path.write_text(body, encoding="utf-8")
-    return path
-
+from helpers.experiments import TINY_SCENARIO, write_experiment
 
 BASE = """
 seed = 3
@@ -103,15 +87,15 @@ set = { "run.days" = 3 }
 
 
 BAD = [
-    ("replicate = 2\n" + BASE, "replicate", "did you mean replicates?"),
-    (BASE + "[[rules]]\ndedup_dayz = 3\n", "rules[0].dedup_dayz", "did you mean dedup_days?"),
+    ("replicate = 2\n" + BASE, "replicate", "did you mean 'replicates'?"),
+    (BASE + "[[rules]]\ndedup_dayz = 3\n", "rules[0].dedup_dayz", "did you mean 'dedup_days'?"),
     (BASE + "[[rules]]\ncap_max = -1\n", "cap_max", "non-negative integer"),
     (BASE + "[[rules]]\ndedup_days = []\n", "rules[0].dedup_days", "non-empty list"),
-    (BASE + "[[rules]]\npreset = 'taobo'\n", "rules[0].preset", "did you mean taobao?"),
-    ("baseline = 'naiv'\nrules = ['taobao', 'naive']\n" + BASE, "baseline", "did you mean naive?"),
-    ("figures = ['credit_overtime']\n" + BASE, "figures[0]", "did you mean credit_over_time?"),
-    (BASE + "sett = {}\n", "scenarios[0].sett", "did you mean set?"),
-    (BASE + "[scenarios.variants]\nx = { 'buyers.cont' = 3 }\n", "buyers.cont", "did you mean buyers.count?"),
+    (BASE + "[[rules]]\npreset = 'taobo'\n", "rules[0].preset", "did you mean 'taobao'?"),
+    ("baseline = 'naiv'\nrules = ['taobao', 'naive']\n" + BASE, "baseline", "did you mean 'naive'?"),
+    ("figures = ['credit_overtime']\n" + BASE, "figures[0]", "did you mean 'credit_over_time'?"),
+    (BASE + "sett = {}\n", "scenarios[0].sett", "did you mean 'set'?"),
+    (BASE + "[scenarios.variants]\nx = { 'buyers.cont' = 3 }\n", "buyers.cont", "did you mean 'buyers.count'?"),
     (BASE + "[scenarios.variants]\nx = { 'buyers.count' = -3 }\n", "scenarios[0].variants.x: buyers.count",
      "a number >= 1"),
     (BASE + "[quick]\nset = { 'run.days' = 0 }\n", "scenarios[0].variants.default with quick.set: run.days", ">= 1"),
@@ -143,8 +127,8 @@ def test_run_set_overrides(tmp_path, capsys):
     assert manifest["days"] == 2 and manifest["start"] == "2024-10-28"
     assert manifest["scenario"]["buyers"]["count"] == 50
     assert manifest["overrides"] == {"run.days": 2, "run.start": "2024-10-28", "buyers.count": 50}
-    for bad, message in (("buyers.cont=5", "--set: buyers.cont: expected a scenario key path (did you mean "
-                                           "buyers.count?)"),
+    for bad, message in (("buyers.cont=5", "--set: buyers.cont: expected a scenario key path (docs/market.md); "
+                                           "did you mean 'buyers.count'?"),
                          ("buyers.count=0", "--set: buyers.count: expected a number >= 1, got 0"),
                          ("run.days.x=1", "--set: run.days.x: expected a key path that ends at run.days"),
                          ("novalue", "--set: novalue: expected KEY.PATH=VALUE")):
@@ -162,7 +146,7 @@ def test_overrides_reach_into_arrays_of_tables():
     assert [c.name for c in scenario.couriers] == ["a", "c"] and scenario.sellers.count == 9
     with pytest.raises(InputError, match=r"couriers\[2\].name: expected an existing element"):
         with_overrides(data, {"couriers[2].name": "x"}, "test")
-    with pytest.raises(InputError, match="did you mean couriers"):
+    with pytest.raises(InputError, match="did you mean 'couriers'"):
         with_overrides(data, {"courier": []}, "test")
 
 

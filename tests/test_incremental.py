@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_core_properties import cases, log_known_at
-
 from sim.reputation.core import score
 from sim.reputation.incremental import IncrementalScorer, _Slots
 from sim.reputation.log import default_as_of
 from sim.timeutil import DAY, HOUR
+
+from helpers import examples
+from helpers.cases import cases, log_known_at
 
 
 def assert_scores_equal(got, want) -> None:
@@ -30,7 +31,8 @@ def assert_scores_equal(got, want) -> None:
         assert np.array_equal(left, right, equal_nan=left.dtype.kind == "f"), (column, left, right)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(max_orders=15, max_actions=40), step=st.sampled_from([DAY, 7 * HOUR, 3 * DAY]),
        windows=st.sampled_from([None, (1.0, 2.0), (3.0, 0.5), (5.0, 5.0)]))
 def test_running_sums_equal_one_shot(case, step, windows):
@@ -58,10 +60,11 @@ def test_running_sums_equal_one_shot(case, step, windows):
         t = min(t + step, end)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("windows", [None, (4.0, 3.0)])
 def test_market_scores_equal_one_shot(windows):
     """Each day of a small market run, the platform's view equals one-shot scoring of the log."""
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     from sim.market.world import World
     from sim.scenario.schema import load
 
@@ -86,7 +89,7 @@ def test_market_scores_equal_one_shot(windows):
     assert len(checked) == 5
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(batches=st.lists(st.lists(st.one_of(st.integers(0, 3000), st.integers(0, 1 << 40)), max_size=40),
                         max_size=12))
 def test_slots_one_per_key(batches):

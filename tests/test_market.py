@@ -12,11 +12,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from sim.actors import register, unregister
 from sim.cli import main
 from sim.commands.run import run_scenario
 from sim.io.logfiles import read_actions, read_orders
 from sim.market import orders as O
-from sim.market.registry import register, unregister
 from sim.market.world import World
 from sim.reputation import core
 from sim.reputation import log as L
@@ -98,6 +98,7 @@ def test_score_reproduces_the_final_seller_scores(small_run, tmp_path):
     assert scored.num_rows == len(result.sellers)
 
 
+@pytest.mark.slow
 def test_same_seed_same_files(small_run, tmp_path):
     again = _run(tmp_path, SMALL, seed=7, name="again")
     for name in ("orders.parquet", "reviews.parquet", "sellers_daily.parquet", "summary.json"):
@@ -125,6 +126,7 @@ count = 150
 """
 
 
+@pytest.mark.slow
 def test_calibration_honest_stylised_facts(tmp_path):
     out = _run(tmp_path, CALIBRATION, seed=3)
     s = json.loads((out / "summary.json").read_text())

@@ -14,25 +14,21 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-pd = pytest.importorskip("pandas")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 gen_log = importlib.import_module("gen_log")
 pandas_score = importlib.import_module("pandas_score")
 
+from sim.reputation.core import score  # noqa: E402
 from sim.reputation.log import NEVER, STATUS_NAMES  # noqa: E402
+from sim.reputation.reference import score_reference  # noqa: E402
 from sim.rules.presets import NAIVE, TAOBAO  # noqa: E402
 
 N_ORDERS = 5_000
-
-
-def _scorer(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        pytest.skip(f"{module}.{name} is not available yet")
+pytestmark = pytest.mark.slow  # generates two logs of 5,000 orders and scores them four ways
 
 
 @pytest.fixture(scope="module")
@@ -97,20 +93,17 @@ def test_generated_log_exercises_dedup_and_clamp(log):
 
 @pytest.mark.parametrize("rules", [TAOBAO, NAIVE], ids=lambda r: r.name)
 def test_accounts_agree_with_core(log, rules):
-    score = _scorer("sim.reputation.core", "score")
     orders, actions = log
     _assert_accounts_equal(pandas_score.score_pandas(orders, actions, rules), score(orders, actions, rules))
 
 
 def test_accounts_agree_with_core_under_ties(tie_log):
-    score = _scorer("sim.reputation.core", "score")
     orders, actions = tie_log
     _assert_accounts_equal(pandas_score.score_pandas(orders, actions, TAOBAO), score(orders, actions, TAOBAO))
 
 
 @pytest.mark.parametrize("rules", [TAOBAO, NAIVE], ids=lambda r: r.name)
 def test_accounts_and_rows_agree_with_reference(log, rules):
-    score_reference = _scorer("sim.reputation.reference", "score_reference")
     orders, actions = log
     mine = pandas_score.score_pandas(orders, actions, rules)
     result = score_reference(orders, actions, rules)
@@ -119,7 +112,6 @@ def test_accounts_and_rows_agree_with_reference(log, rules):
 
 
 def test_accounts_and_rows_agree_with_reference_under_ties_and_early_as_of(tie_log):
-    score_reference = _scorer("sim.reputation.reference", "score_reference")
     orders, actions = tie_log
     as_of = int(np.median(actions.at))  # pending reviews and actions after the as-of time
     mine = pandas_score.score_pandas(orders, actions, TAOBAO, as_of)
@@ -133,6 +125,5 @@ def test_accounts_and_rows_agree_with_reference_under_ties_and_early_as_of(tie_l
 def test_review_rows_agree_with_core(log, rules):
     # late actions on cancelled/ineligible orders (SCORE-STATUS-ORDER) and one-sided reviews under
     # a window that never closes (effect time NEVER) once differed here
-    score = _scorer("sim.reputation.core", "score")
     orders, actions = log
     _assert_rows_equal(pandas_score.score_pandas(orders, actions, rules), score(orders, actions, rules))

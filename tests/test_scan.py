@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from sim.reputation import scan
 from sim.reputation.core import dedup_anchors
 
+from helpers import examples
+
 
 @st.composite
 def segmented(draw, values=st.integers(-3, 3)):
@@ -24,7 +26,7 @@ def segments_of(start: np.ndarray) -> list[range]:
     return [range(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(segmented(st.booleans()))
 def test_segments_first_after_and_spread(case):
     start, mask = case
@@ -41,7 +43,7 @@ def test_segments_first_after_and_spread(case):
             assert spread[i] == (-1 if first is None else first * 10)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(segmented(), st.integers(-4, 0), st.integers(0, 4))
 def test_clamp_scan_and_capped_mask(case, lo, hi):
     start, points = case
@@ -55,7 +57,7 @@ def test_clamp_scan_and_capped_mask(case, lo, hi):
             assert state[i] == s
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(segmented(st.integers(0, 40)), st.integers(1, 15))
 def test_dedup_anchors_are_greedy(case, window):
     start, created = case

@@ -51,7 +51,7 @@ def test_defaults_fill_every_key_and_round_trip():
 BAD = [
     ("unknown key", "[buyers]\ncount = 10\ncolour = 3\n", "buyers.colour", "unknown key"),
     ("unknown nested key", "[buyers.archetypes.direct]\nshaer = 0.4\n", "buyers.archetypes.direct.shaer",
-     "unknown key"),
+     "did you mean 'share'?"),
     ("unknown archetype", "[buyers.archetypes.grumpy]\nshare = 0.1\n", "buyers.archetypes.grumpy", "unknown key"),
     ("wrong type", "[buyers]\ncount = \"many\"\n", "buyers.count", "an integer"),
     ("float for int", "[sellers]\ncount = 10.5\n", "sellers.count", "an integer"),
@@ -124,5 +124,5 @@ def test_scenario_names_a_ruleset_file(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('[run]\nrules = "r.toml"\n')
     s = schema.load(f)
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     assert resolve_rules(s, None).cap_period == "none"

@@ -18,7 +18,7 @@ import pytest
 import sim.cli
 from sim.commands.sweep import sweep
 
-from test_experiment import TINY_SCENARIO, write_experiment
+from helpers.experiments import write_experiment
 
 TINY = """
 seed = 42
@@ -40,6 +40,7 @@ def _table(out: Path):
     return pq.read_table(out / "runs.parquet").drop_columns(["wall_s"])
 
 
+@pytest.mark.slow
 def test_same_runs_with_one_two_workers_and_dask(tmp_path):
     if os.environ.get("CI"):  # CI installs the extra: the Dask path must be tested there
         import distributed  # noqa: F401
@@ -73,6 +74,7 @@ def test_same_runs_with_one_two_workers_and_dask(tmp_path):
         (tmp_path / "w2" / "figures" / "credit_over_time--tiny.default.svg").read_bytes()
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_runs_each_missing_run_once(tmp_path):
     body = TINY.replace("replicates = 2", "replicates = 3")
     path = write_experiment(tmp_path, body)

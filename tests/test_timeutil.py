@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from sim.timeutil import PLATFORM_TZ, month_index, parse_timestamp
 
+from helpers import examples
+
 
 def calendar_month(t: int) -> int:
     local = dt.datetime.fromtimestamp(t, PLATFORM_TZ)
@@ -24,7 +26,7 @@ def test_month_boundaries_are_in_utc_plus_8():
     assert month_index(np.zeros(0, np.int64)).tolist() == []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.integers(-2_000_000_000, 4_000_000_000), min_size=1, max_size=50),
        st.sampled_from([0, 10, 86_400 * 70_000]))
 def test_month_index_matches_the_calendar(times, spread):

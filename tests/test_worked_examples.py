@@ -1,13 +1,10 @@
-"""The seed's worked examples and the window edges of RULES.md, against both scoring twins.
+"""The seed's worked examples and the window edges of docs/rules.md, against both scoring twins.
 
-Every test runs against ``sim.reputation.reference.score_reference`` and, once it exists,
-``sim.reputation.core.score`` (skipped while the module is missing).
+Every test runs against ``sim.reputation.reference.score_reference`` and ``sim.reputation.core.score``.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 
 import numpy as np
@@ -19,22 +16,14 @@ from sim.reputation.log import (
     OUTSIDE_WINDOW, PARTIAL, PENDING, RATE, REFUND_NONE, REMOVED, RETURN, SELLER, STATUS_NAMES,
     SUPERSEDED, TAOBAO as TAOBAO_PLATFORM, TMALL, Accounts, Actions, Orders, ScoreResult,
 )
+from sim.reputation.core import score as core_score
 from sim.reputation.reference import score_reference
 from sim.rules.presets import NAIVE, TAOBAO
 from sim.timeutil import DAY, HOUR, NEVER, parse_timestamp
 
-
-def _core_score():
-    if importlib.util.find_spec("sim.reputation.core") is None:
-        return None
-    return importlib.import_module("sim.reputation.core").score
-
-
-_CORE = _core_score()
 SCORERS = [
     pytest.param(score_reference, id="reference"),
-    pytest.param(_CORE, id="core",
-                 marks=pytest.mark.skipif(_CORE is None, reason="sim.reputation.core not written yet")),
+    pytest.param(core_score, id="core"),
 ]
 
 SEP1 = parse_timestamp("2024-09-01T10:00:00")

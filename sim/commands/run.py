@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from sim import __version__
+from sim.commands.common import resolve_rules
 from sim.errors import InputError
 
 
@@ -30,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, required=True, help="master seed of every random stream")
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory (new or empty)")
     parser.add_argument("--rules", default=None, metavar="RULES",
-                        help="a rule preset or rule-set .toml file (default: the scenario's run.rules)")
+                        help="a rule preset or rule-set .toml file (default: the scenario's run.rules; "
+                             "see docs/rules.md)")
     parser.add_argument("--days", type=int, default=None, help="override the scenario's horizon")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                         help="override a scenario key by its dotted path (repeatable), e.g. buyers.count=5000")
@@ -56,18 +58,6 @@ def parse_overrides(items: list[str], source: str = "--set") -> dict:
             value = text.strip()
         out[key] = value
     return out
-
-
-def resolve_rules(scenario, spec):
-    """The rule set: ``spec`` (a preset name, a .toml path or a ``RuleSet``), else the scenario's."""
-    from sim.rules import RuleSet, presets
-
-    if isinstance(spec, RuleSet):
-        return spec
-    if spec is None:
-        path = scenario.rules_path
-        spec = str(path) if path is not None else scenario.run.rules
-    return presets.load(spec)
 
 
 def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_spec=None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands.common import positive_int
 from sim.errors import InputError
 from sim.io.atomic import atomic_output_dir
 from sim.io.logfiles import parse_time_option, read_accounts, read_actions, read_orders
@@ -28,27 +29,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output directory (new or empty)")
     parser.add_argument("--rules", default="taobao", metavar="RULES",
                         help=f"a preset ({', '.join(presets.PRESETS)}) or a rule-set .toml file "
-                             "(default: taobao)")
+                             "(default: taobao; see docs/rules.md)")
     parser.add_argument("--as-of", dest="as_of", default=None, metavar="TIME",
                         help="score as of this ISO 8601 time (no offset: UTC+8); default: when "
-                             "every window has closed (SCORE-DEFAULT-AS-OF)")
+                             "every window has closed (SCORE-DEFAULT-AS-OF in docs/rules.md)")
     parser.add_argument("--format", dest="fmt", choices=FORMATS, default="csv",
                         help="output format (default: csv)")
     parser.add_argument("--accounts", default=None, metavar="ACCOUNTS",
-                        help="optional account opening times, for the reviewer-age knob")
-    parser.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                        help="optional account opening times, for the reviewer-age knob "
+                             "(KNOB-REVIEWER-AGE in docs/rules.md)")
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="threads that score chunks of the log side by side (default: every "
                              "CPU; the result does not depend on it)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 def score_files(orders_path: str | Path, reviews_path: str | Path, out: str | Path,

@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from sim.commands.common import positive_int
 from sim.errors import InputError
 from sim.io.atomic_file import write_atomic
 
@@ -28,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("experiment", metavar="EXPERIMENT", help="experiment .toml file (docs/experiments.md)")
     parser.add_argument("--out", required=True, metavar="DIR", help="sweep directory (new or empty, or "
                         "an interrupted sweep's with --resume)")
-    parser.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="runs side by side (default: every core); 1 runs them one after the other here")
     parser.add_argument("--dask", default=None, metavar="local|ADDRESS",
                         help="run on Dask: 'local' starts a LocalCluster of --workers processes, an address "
@@ -39,11 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no closing line")
     parser.add_argument("--format", dest="formats", default="pdf,png", metavar="pdf,svg,png",
                         help="figure formats (default: pdf,png)")
-
-
-def _positive_int(text: str) -> int:
-    from sim.commands.score import _positive_int as positive
-    return positive(text)
 
 
 def plan_record(exp, quick: bool) -> dict:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.tomlfile import read_toml
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("files", nargs="+", metavar="FILE", help="scenario or rule-set .toml files")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="scenario (docs/market.md) or rule-set (docs/rules.md) .toml files")
 
 
 def is_ruleset(data: dict) -> bool:
@@ -34,18 +35,13 @@ def is_ruleset(data: dict) -> bool:
 
 def validate_file(path: str | Path) -> str:
     """Validate one file; return what it is ('scenario' or 'rule set'); raise InputError if bad."""
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     from sim.rules import presets
     from sim.scenario.schema import load
     from sim.scenario.sizing import check_fits, estimate_bytes
 
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(path), "", "an existing file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"valid TOML ({exc})") from None
+    data = read_toml(path)
     if is_ruleset(data):
         presets.from_mapping(data, str(path))
         return "rule set"

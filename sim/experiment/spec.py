@@ -19,17 +19,16 @@ does each single override).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import itertools
 import re
-import tomllib
 import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
+from sim.tomlfile import read_toml
 
 #: The figure kinds of ``sim.plot`` (kept here too so that validating a file needs no matplotlib).
 FIGURE_KINDS = ("credit_over_time", "fake_points_by_status", "brusher_roi", "rank_agreement",
@@ -136,17 +135,12 @@ def variant_seeds(master: int, label: str, replicates: int) -> list[int]:
 # ----------------------------------------------------------------------------------------------
 
 
-def did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], 1)
-    return f" (did you mean {close[0]}?)" if close else ""
-
-
 def _keys(table: dict, allowed, source: str, prefix: str, extra=()) -> None:
     for key in table:
         if key not in allowed and key not in extra:
             path = f"{prefix}.{key}" if prefix else key
-            raise InputError(source, path, f"one of the keys {', '.join(allowed)}"
-                             f"{did_you_mean(key, list(allowed) + list(extra))}")
+            raise InputError(source, path, f"one of the keys {', '.join(allowed)}", key,
+                             did_you_mean(key, list(allowed) + list(extra)))
 
 
 def _table(value, source: str, path: str) -> dict:
@@ -170,16 +164,7 @@ def _name(value, source: str, path: str) -> str:
 def load(path: str | Path) -> Experiment:
     """Read and validate an experiment file (scenarios and rule sets included)."""
     path = Path(path)
-    source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(source, "", "an existing experiment file") from None
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise InputError(source, "", f"a UTF-8 TOML file ({exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(source, "", f"valid TOML ({exc})") from None
-    return from_mapping(data, source, path.parent)
+    return from_mapping(read_toml(path, "experiment file"), str(path), path.parent)
 
 
 def from_mapping(data: dict, source: str, base: Path) -> Experiment:
@@ -193,16 +178,16 @@ def from_mapping(data: dict, source: str, base: Path) -> Experiment:
     rules = _rule_sets(data.get("rules"), source, base)
     baseline = data.get("baseline", next(iter(rules)))
     if baseline not in rules:
-        raise InputError(source, "baseline", f"the name of one of the rule sets ({', '.join(rules)})"
-                         f"{did_you_mean(baseline, rules)}", baseline)
+        raise InputError(source, "baseline", f"the name of one of the rule sets ({', '.join(rules)})", baseline,
+                         did_you_mean(baseline, rules))
     figures = data.get("figures")
     if figures is not None:
         if not isinstance(figures, list):
             raise InputError(source, "figures", "an array of figure kinds", figures)
         for i, kind in enumerate(figures):
             if kind not in FIGURE_KINDS:
-                raise InputError(source, f"figures[{i}]", f"one of {', '.join(FIGURE_KINDS)}"
-                                 f"{did_you_mean(kind, FIGURE_KINDS)}", kind)
+                raise InputError(source, f"figures[{i}]", f"one of {', '.join(FIGURE_KINDS)}", kind,
+                                 did_you_mean(kind, FIGURE_KINDS))
         figures = tuple(figures)
     quick = _table(data.get("quick", {}), source, "quick")
     _keys(quick, QUICK_KEYS, source, "quick")
@@ -310,16 +295,13 @@ def _rule_sets(value, source: str, base: Path) -> dict:
             if path is None or not path.is_file():
                 raise InputError(source, f"{where}.file", "an existing rule-set .toml file, relative to the "
                                  "experiment file", file)
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise InputError(str(path), "", f"valid TOML ({exc})") from None
+            data = read_toml(path, "rule-set file")
             stem = data.get("name", path.stem)
         else:
             preset = entry.setdefault("preset", "taobao")
             if preset not in presets.PRESETS:
-                raise InputError(source, f"{where}.preset", f"one of {', '.join(presets.PRESETS)}"
-                                 f"{did_you_mean(preset, presets.PRESETS)}", preset)
+                raise InputError(source, f"{where}.preset", f"one of {', '.join(presets.PRESETS)}", preset,
+                                 did_you_mean(preset, presets.PRESETS))
             stem = preset
         given_name = entry.pop("name", None)
         overrides = {k: v for k, v in entry.items() if k != "preset"}

@@ -38,7 +38,7 @@ from sim.reputation.log import (
     ACTION_NAMES, AUTHOR_NAMES, BAD, DSR, DSR_DIMENSIONS, GOOD, MODIFY, NEUTRAL, NO_RATING,
     PLATFORM_NAMES, REFUND_NAMES, REFUND_NONE, Accounts, Actions, Orders,
 )
-from sim.timeutil import NEVER, PLATFORM_UTC_OFFSET
+from sim.timeutil import DAY, NEVER, PLATFORM_UTC_OFFSET
 
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
 TIMESTAMP_EXPECTED = "an ISO 8601 timestamp"
@@ -203,7 +203,7 @@ def read_table(path: str | Path, columns: Sequence[Column]) -> LogTable:
         raise InputError(source, "", "an existing file")
     try:
         present = _csv_header(path, source) if fmt == "csv" else pq.read_schema(path).names
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise InputError(source, "", f"a readable {kind} file ({_first_line(exc)})") from None
     for column in columns:
         if not column.optional and column.name not in present:
@@ -488,7 +488,7 @@ def _times(log: LogTable | _Rows, column: Column, arr: pa.Array, is_text: bool):
         return seconds, _validity(arr)
     if pa.types.is_date32(typ):
         days = _buffer_values(arr, np.int32).astype(np.int64)
-        return days * 86_400 - PLATFORM_UTC_OFFSET, _validity(arr)
+        return days * DAY - PLATFORM_UTC_OFFSET, _validity(arr)
     if pa.types.is_date64(typ):
         return _buffer_values(arr, np.int64) // 1000 - PLATFORM_UTC_OFFSET, _validity(arr)
     if not is_text:

@@ -26,14 +26,12 @@ Three hourly steps, at ranks 0, 1 and 4 of the same-time order:
 
 from __future__ import annotations
 
-import datetime as _dt
-
 import numpy as np
 
 from sim.market import orders as O
 from sim.market.sellers import REQ_NOT_RECEIVED, REQ_PARTIAL, REQ_RETURN
-from sim.scenario.schema import ARCHETYPES
-from sim.timeutil import DAY, HOUR
+from sim.timeutil import DAY, HOUR, parse_date
+from sim.vocabulary import ARCHETYPES
 
 CHAT_NONE, CHAT_GOOD, CHAT_SLOW, CHAT_RUDE, CHAT_UNCONVINCING = range(5)
 CHAT_NAMES = ("", "good", "slow", "rude", "unconvincing")
@@ -73,7 +71,7 @@ class Buyers:
         self._base_rate = sc.count * sc.visits_per_day / 24.0
         hourly, weekly = np.asarray(sc.hourly_profile), np.asarray(sc.weekly_profile)
         self._profiles = (hourly, max(hourly.mean(), 1e-12), weekly, max(weekly.mean(), 1e-12))
-        self._first_weekday = _dt.date.fromisoformat(w.scenario.run.start).weekday()
+        self._first_weekday = parse_date(w.scenario.run.start).weekday()
         book = world.book
         book.on("paid", self._on_paid)
         book.on("delivered", self._on_delivered)
@@ -87,10 +85,10 @@ class Buyers:
     def _festival_days(self) -> dict[int, tuple[float, set, float]]:
         """day index -> (visit factor, peak hours, peak factor)."""
         w = self.world
-        start = _dt.date.fromisoformat(w.scenario.run.start)
+        start = parse_date(w.scenario.run.start)
         out: dict[int, tuple[float, set, float]] = {}
         for fest in w.scenario.buyers.festivals:
-            first = (_dt.date.fromisoformat(fest.date) - start).days
+            first = (parse_date(fest.date) - start).days
             for d in range(first - fest.presale_days, first):
                 out[d] = (fest.presale_multiplier, set(), 1.0)
             for d in range(first, first + fest.days):

@@ -7,7 +7,7 @@ operations, and so can any later actor (a brushing farm, an extortion gang): pla
 confirming, reviewing and being judged go through the same functions, so the platform's timers and
 scoring see attackers exactly as they see anyone else.
 
-Lifecycle (RULES.md section 1)::
+Lifecycle (``docs/rules.md`` section 1)::
 
     placed --pay--> paid --ship--> shipped --confirm--> success
        \\--close (TX-UNPAID-CLOSE)     \\--refund (full) --> refunded
@@ -31,14 +31,15 @@ import numpy as np
 
 from sim.reputation import log as L
 from sim.timeutil import NEVER
+from sim.vocabulary import DELIVERY_KINDS
 
 # order states
 PLACED, PAID, SHIPPED, SUCCESS, CLOSED, REFUNDED = range(6)
 STATE_NAMES = ("placed", "paid", "shipped", "success", "closed", "refunded")
 
-# delivery kinds (the order of sim.scenario.schema.DELIVERY_KINDS)
+# delivery kinds (codes are positions in sim.vocabulary.DELIVERY_KINDS)
 EXPRESS, EMS, SURFACE_MAIL, VIRTUAL, AUTO_DELIVERY, NO_LOGISTICS = range(6)
-KIND_NAMES = ("express", "ems", "surface_mail", "virtual", "auto_delivery", "no_logistics")
+KIND_NAMES = DELIVERY_KINDS
 
 # courier outcomes
 C_NONE, C_OK, C_DELAYED, C_LOST, C_DAMAGED, C_UNDELIVERABLE = range(6)

@@ -31,13 +31,11 @@ sellers excluded), and records one row per seller for ``sellers_daily``.
 
 from __future__ import annotations
 
-import datetime as _dt
-
 import numpy as np
 
 from sim.market import orders as O
 from sim.reputation import log as L
-from sim.timeutil import DAY, NEVER, PLATFORM_TZ, days as to_seconds, local_day_index
+from sim.timeutil import DAY, NEVER, days as to_seconds, local_datetime, local_day_index
 
 GENERAL, SERIOUS = 0, 1
 
@@ -106,7 +104,7 @@ class Platform:
         self.scorer, self.incremental = _make_scorer(w.rules, w.book.orders.cap)
         self.view = None
         self.day = 0
-        self.last_year = _dt.datetime.fromtimestamp(w.start, PLATFORM_TZ).year
+        self.last_year = local_datetime(w.start).year
         # daily records, filled by daily_tick: (days, sellers)
         D = w.days
         self.rec = {name: np.zeros((D, S), dtype) for name, dtype in (
@@ -373,7 +371,7 @@ class Platform:
         reset on 1 January."""
         w = self.world
         r = w.rules
-        year = _dt.datetime.fromtimestamp(now - 1, PLATFORM_TZ).year
+        year = local_datetime(now - 1).year
         if year != self.last_year:
             self.points[GENERAL] = 0
             self.nodes_reached[GENERAL] = 0

@@ -1,5 +1,5 @@
 """What a run leaves behind: the logs in the input schema of ``repsim score``, the daily seller panel,
-and the market metrics of BEHAVIOUR.md.
+and the market metrics (``docs/market.md``, outputs).
 
 - ``orders_table``: ``order_id, buyer_id, seller_id, item_id, platform, amount, created_at, success_at,
   refund, removed_at`` exactly as ``sim.io.logfiles`` reads them (platform and refund as strings, refund
@@ -20,8 +20,8 @@ import pyarrow as pa
 from sim.market import orders as O
 from sim.market.buyers import CHAT_NAMES
 from sim.reputation import log as L
-from sim.scenario.schema import ARCHETYPES
 from sim.timeutil import DAY, NEVER, days as to_seconds
+from sim.vocabulary import ARCHETYPES
 
 TS = pa.timestamp("s", tz="+08:00")
 

@@ -23,8 +23,8 @@ import numpy as np
 
 from sim.market import orders as O
 from sim.reputation import log as L
-from sim.scenario.schema import DELIVERY_KINDS
 from sim.timeutil import DAY, HOUR
+from sim.vocabulary import DELIVERY_KINDS
 
 REQ_RETURN, REQ_PARTIAL, REQ_NOT_RECEIVED = range(3)
 PHYSICAL = (O.EXPRESS, O.EMS, O.SURFACE_MAIL)

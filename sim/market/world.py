@@ -8,7 +8,7 @@ The world owns the clock, the random streams and the account table; the families
 hour) and handles the work due in the tick that just ended, ``(now - period, now]``, in one batch.
 
 **Same-time order.** SimPy breaks ties of equal time by a priority, then by insertion. The world
-schedules each family's wake-up with priority ``2 + rank`` (``sim.market.registry.CORE_RANKS``), so
+schedules each family's wake-up with priority ``2 + rank`` (``sim.actors.CORE_RANKS``), so
 at one instant the order is fixed, whatever the periods: arrivals, payment, sellers, couriers,
 buyer reactions, platform timers, reviewers, extra actors, the platform's daily work (growth, scoring,
 penalties, ranking, records). SimPy's own priorities 0 and 1 are never used by the market.
@@ -27,9 +27,9 @@ from typing import Any, Callable
 import numpy as np
 import simpy
 
+from sim.actors import CORE_RANKS, EXTRA_ACTORS
 from sim.market.calendar import Calendar
 from sim.market.orders import OrderBook
-from sim.market.registry import CORE_RANKS, EXTRA_ACTORS
 from sim.rules.ruleset import RuleSet
 from sim.scenario.schema import Scenario
 from sim.timeutil import DAY, HOUR

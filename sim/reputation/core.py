@@ -232,7 +232,7 @@ def _sum_chunks(view: _View, accounts: Accounts | None, chunks: list[Callable[[]
     """Stages 1-5 chunk by chunk, in ``workers`` threads, into ``totals``. ``chunks`` make their
     chunk when called, so that only the chunks being scored are in memory.
 
-    With reviewer weighting (RULES.md section 8) a review's weight depends on its author's buyer
+    With reviewer weighting (KNOB-REVIEWER-WEIGHT) a review's weight depends on its author's buyer
     credit over the whole log, so the chunks are evaluated twice: once for that credit, once for
     the points.
     """
@@ -495,9 +495,9 @@ def _units(ctx: _Context, acc: _Accepted) -> _Units:
     status = np.full((2, n), L.COUNTED, np.int8)
     status[:, ctx.cancelled] = L.CANCELLED
     ineligible = np.zeros((2, n), dtype=bool)
-    if rules.min_amount is not None:  # RULES.md section 8: minimum amount for credit
+    if rules.min_amount is not None:  # KNOB-MIN-AMOUNT
         ineligible |= (o.amount <= rules.min_amount)[None, :]
-    if rules.min_reviewer_age_days is not None:  # RULES.md section 8: reviewer account age
+    if rules.min_reviewer_age_days is not None:  # KNOB-REVIEWER-AGE
         for author, ids in ((L.BUYER, o.buyer_id), (L.SELLER, o.seller_id)):
             opened = account_opened(ctx.accounts, ids)
             ineligible[author] |= given_at[author] - opened < days(rules.min_reviewer_age_days)
@@ -685,7 +685,7 @@ def _dsr_statuses(ctx: _Context, acc: _Accepted) -> _Dsr:
     at = pick(a.at, acc.dsr_row, NEVER)
     status = np.full(n, L.COUNTED, np.int8)
     status[ctx.cancelled] = L.CANCELLED
-    if rules.min_reviewer_age_days is not None:  # RULES.md section 8, reviewer account age
+    if rules.min_reviewer_age_days is not None:  # KNOB-REVIEWER-AGE
         young = at - account_opened(ctx.accounts, o.buyer_id) < days(rules.min_reviewer_age_days)
         status = np.where(young, np.minimum(status, L.INELIGIBLE), status)
     status = np.where(ctx.removed, np.minimum(status, L.REMOVED), status)  # SCORE-REMOVED
@@ -722,7 +722,7 @@ def _plain_points(ctx: _Context, ledger: Ledger) -> tuple[np.ndarray, np.ndarray
 
 def _weights(ctx: _Context, ledger: Ledger, weight: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Points per unit (2, n) and per tmall credit (n,), with reviewer weighting (``weight``, per
-    buyer rank) and decay (RULES.md section 8)."""
+    buyer rank) and decay (KNOB-REVIEWER-WEIGHT, KNOB-DECAY)."""
     rules, as_of, u, dsr = ctx.rules, ctx.as_of, ledger.units, ledger.dsr
     points, credit_points = _plain_points(ctx, ledger)
     if weight is not None:

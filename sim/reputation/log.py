@@ -9,7 +9,7 @@ numpy array; times are int64 seconds (``sim.timeutil``), ``NEVER`` where a time 
 - action: ``RATE`` 0, ``MODIFY`` 1, ``DELETE`` 2, ``DSR`` 3
 - rating: ``GOOD`` +1, ``NEUTRAL`` 0, ``BAD`` -1, ``NO_RATING`` -128 (REV-VALUES: the code is the points)
 - DSR dimensions: 1-5, 0 where empty
-- status: the statuses of RULES.md section 3, numbered in SCORE-STATUS-ORDER, so the status that
+- status: the statuses of docs/rules.md section 3, numbered in SCORE-STATUS-ORDER, so the status that
   wins is the smallest code.
 """
 
@@ -144,7 +144,7 @@ class Actions(_Columns):
 
 @dataclass
 class Accounts(_Columns):
-    """Optional: when each account was opened, for the reviewer-age knob (RULES.md section 8)."""
+    """Optional: when each account was opened, for the reviewer-age knob (KNOB-REVIEWER-AGE)."""
 
     account_id: np.ndarray  # int64
     created_at: np.ndarray  # int64

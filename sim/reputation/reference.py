@@ -1,11 +1,11 @@
 """The slow, obvious twin of the scoring core: ``score_reference``.
 
 This module owns a plain-Python implementation of ``docs/scoring.md`` (which follows
-``shared/spec/RULES.md``), written for the reader, not for speed: loops, dicts and one small
+``docs/rules.md``), written for the reader, not for speed: loops, dicts and one small
 record class per review. The vectorised core (``sim.reputation.core.score``) must give exactly the
 same ``ScoreResult``; the property tests in ``tests/test_core_properties.py`` check that.
 
-Rule IDs of RULES.md are cited at the lines that implement them (``# SCORE-CLAMP``).
+Rule IDs of docs/rules.md are cited at the lines that implement them (``# SCORE-CLAMP``).
 
 Questions the contract leaves open, and how this implementation answers them
 -------------------------------------------------------------------------------
@@ -25,7 +25,7 @@ Q3. Same-instant DSRs of one order. scoring.md gives tie-breaks for credit actio
     actions take ``bad`` first.
 Q4. DSR dimensions equal to 0 ("empty"). *Resolution*: a dimension with value 0 is not rated: it
     is left out of that dimension's mean (DSR-MEAN), and a tmall DSR gives the buyer credit of
-    DSR-TMALL-BUYER only if it rates ``described`` (RULES.md: "a counted DSR that rates
+    DSR-TMALL-BUYER only if it rates ``described`` (docs/rules.md: "a counted DSR that rates
     described"; scoring.md says "each counted DSR", which is the same when all four are rated).
 Q5. Statuses of rows that are not the final review. SCORE-STATUS-ORDER is applied to every row:
     a row gets the smallest of the statuses that apply to it. So on a cancelled order every
@@ -67,7 +67,6 @@ Q11. Removed orders still get their default reviews as rows (status ``removed``)
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -81,7 +80,7 @@ from sim.reputation.log import (
     Accounts, Actions, BuyerScores, Orders, ReviewRows, ScoreResult, SellerScores, default_as_of,
 )
 from sim.rules.ruleset import RuleSet
-from sim.timeutil import NEVER, PLATFORM_TZ, days, hours
+from sim.timeutil import NEVER, days, hours, local_datetime
 
 NEVER_INT = int(NEVER)
 
@@ -179,7 +178,7 @@ def score_reference(orders: Orders, actions: Actions, rules: RuleSet, as_of: int
     # ---- the input, as plain Python values ------------------------------------------------
     order_by_id: dict[int, _Order] = {}
     def month(t: int) -> int:  # TIME-MONTH: the calendar month in UTC+8, as months since 1970-01
-        local = _dt.datetime.fromtimestamp(t, PLATFORM_TZ)
+        local = local_datetime(t)
         return (local.year - 1970) * 12 + local.month - 1
 
     for k in range(len(orders)):

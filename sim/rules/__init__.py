@@ -1,4 +1,4 @@
-"""Rule sets: plain data naming every knob of RULES.md, with the presets."""
+"""Rule sets: plain data naming every knob of the rules (docs/rules.md), with the presets."""
 
 from sim.rules.presets import NAIVE, PRESETS, TAOBAO, load
 from sim.rules.ruleset import RuleSet

@@ -1,8 +1,9 @@
 """Named rule sets, and reading a rule set from TOML (a preset name plus overrides).
 
-- ``taobao``: the values of RULES.md.
+- ``taobao``: the platform's rules as ``docs/rules.md`` describes them (every field's default).
 - ``naive``: every given review counts: no cap, no dedup, no delay, no default review and no
-  windows (RULES.md "Policy knobs"). Eligibility still holds: success, refunds, tmall, removals.
+  windows (``docs/rules.md``, "Rule sets and presets"). Eligibility still holds: success, refunds,
+  tmall, removals.
 
 A TOML rule-set file looks like::
 
@@ -15,11 +16,11 @@ A TOML rule-set file looks like::
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from pathlib import Path
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
 from sim.rules.ruleset import RuleSet, field_names, validate
+from sim.tomlfile import read_toml
 
 TAOBAO = validate(RuleSet(name="taobao"))
 
@@ -49,13 +50,15 @@ def from_mapping(data: dict, source: str) -> RuleSet:
     data = dict(data)
     preset = data.pop("preset", "taobao")
     if preset not in PRESETS:
-        raise InputError(source, "preset", f"one of {', '.join(PRESETS)}", preset)
+        raise InputError(source, "preset", f"one of {', '.join(PRESETS)}", preset,
+                         did_you_mean(preset, PRESETS))
     base = PRESETS[preset]
     known = set(field_names())
     changes = {}
     for key, value in data.items():
         if key not in known:
-            raise InputError(source, key, "a rule-set field (see sim/rules/ruleset.py)", key)
+            raise InputError(source, key, "a rule-set field (see docs/rules.md)", key,
+                             did_you_mean(key, known))
         default = getattr(base, key)
         if value == "none" and key in _NULLABLE:
             # TOML has no null: the string "none" switches off a window, a cap or a bound.
@@ -85,14 +88,9 @@ def load(spec: str) -> RuleSet:
         return PRESETS[spec]
     path = Path(spec)
     if not path.suffix == ".toml":
-        raise InputError("--rules", "", f"a preset ({', '.join(PRESETS)}) or a .toml file", spec)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(spec, "", "an existing rule-set file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(spec, "", f"valid TOML ({exc})") from None
-    return from_mapping(data, spec)
+        raise InputError("--rules", "", f"a preset ({', '.join(PRESETS)}) or a .toml file", spec,
+                         did_you_mean(spec, PRESETS))
+    return from_mapping(read_toml(path, "rule-set file"), spec)
 
 
 _NULLABLE = {

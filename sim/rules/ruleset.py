@@ -1,11 +1,12 @@
-"""The rule set: every knob of RULES.md as one frozen dataclass of plain data.
+"""The rule set: every knob of the rules (``docs/rules.md``) as one frozen dataclass of plain data.
 
 A rule set is data, not code. Variants are made by changing fields
 (``dataclasses.replace(TAOBAO, dedup_days=0)``), never by subclassing. Durations are in days or
 hours as the spec states them; ``None`` for a window means the window never closes. The scoring
 core converts them to seconds through ``sim.timeutil`` only.
 
-Each field cites the RULES.md ID that it parameterises.
+Each field names the rule ID it parameterises and what it means; ``docs/rules.md`` describes every
+rule and tabulates these fields (regenerate its table with ``python -m sim.rules.table``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ TAOBAO_LEVEL_THRESHOLDS: tuple[int, ...] = (
     10001, 20001, 50001, 100001, 200001, 500001, 1000001, 2000001, 5000001, 10000001,
 )
 
+
+def rule(default, rule_id: str, doc: str):
+    """A rule-set field: its default (the ``taobao`` value), the rule ID it parameterises and what it
+    means. ``docs/rules.md`` tabulates every field from these (``sim.rules.table``)."""
+    return field(default=default, metadata={"rule": rule_id, "doc": doc})
+
+
 #: Allowed values of the enumerated knobs.
 CAP_PERIODS = ("month", "lifetime", "none")
 DEDUP_SCOPES = ("item", "seller")
@@ -27,78 +35,107 @@ REVIEWER_WEIGHTS = ("none", "buyer_credit")
 
 @dataclass(frozen=True)
 class RuleSet:
-    """Every parameter of the platform's rules (RULES.md sections 0-8)."""
+    """Every parameter of the platform's rules (``docs/rules.md`` sections 0-8)."""
 
-    name: str = "taobao"
+    name: str = rule("taobao", "", "the rule set's name, written into manifests and outputs")
 
     # --- 1. Transaction lifecycle and timeouts (used by the market model) ---
-    unpaid_close_days: float = 3.0  # TX-UNPAID-CLOSE
-    refund_unshipped_days: float = 2.0  # TX-REFUND-UNSHIPPED
-    autoconfirm_auto_delivery_days: float = 1.0  # TX-AUTOCONFIRM
-    autoconfirm_virtual_days: float = 3.0  # TX-AUTOCONFIRM
-    autoconfirm_express_days: float = 10.0  # TX-AUTOCONFIRM (express, ems, no_logistics)
-    autoconfirm_surface_mail_days: float = 30.0  # TX-AUTOCONFIRM
-    extend_days: float = 10.0  # TX-EXTEND
-    max_extensions: int = 1  # TX-EXTEND [decision]
-    refund_refused_days: float = 7.0  # TX-REFUND-REFUSED
-    return_ship_days: float = 7.0  # TX-RETURN: buyer ships the return
-    return_confirm_express_days: float = 10.0  # TX-RETURN: seller confirms receipt
-    return_confirm_surface_days: float = 30.0  # TX-RETURN
-    intervene_days: float = 3.0  # TX-INTERVENE: delay of the platform's judgement [decision]
+    unpaid_close_days: float = rule(3.0, "TX-UNPAID-CLOSE", "an unpaid order closes this long after it was "
+                                    "placed, or after the seller last changed its terms")
+    refund_unshipped_days: float = rule(2.0, "TX-REFUND-UNSHIPPED", "a refund asked for an order not yet shipped "
+                                        "is granted by itself this long after the request")
+    autoconfirm_auto_delivery_days: float = rule(1.0, "TX-AUTOCONFIRM", "an unconfirmed auto_delivery order "
+                                                 "succeeds this long after shipping")
+    autoconfirm_virtual_days: float = rule(3.0, "TX-AUTOCONFIRM", "the same for virtual goods")
+    autoconfirm_express_days: float = rule(10.0, "TX-AUTOCONFIRM", "the same for express, ems and no_logistics")
+    autoconfirm_surface_mail_days: float = rule(30.0, "TX-AUTOCONFIRM", "the same for surface_mail")
+    extend_days: float = rule(10.0, "TX-EXTEND", "one extension of the auto-confirm deadline by the seller")
+    max_extensions: int = rule(1, "TX-EXTEND", "extensions allowed per order [decision]")
+    refund_refused_days: float = rule(7.0, "TX-REFUND-REFUSED", "after a refusal, the buyer changes the request "
+                                      "or asks the platform within this long, or the request lapses")
+    return_ship_days: float = rule(7.0, "TX-RETURN", "the buyer ships an agreed return within this long, or the "
+                                   "request closes")
+    return_confirm_express_days: float = rule(10.0, "TX-RETURN", "the seller confirms an express return within "
+                                              "this long, or the buyer is refunded")
+    return_confirm_surface_days: float = rule(30.0, "TX-RETURN", "the same for a return by surface mail")
+    intervene_days: float = rule(3.0, "TX-INTERVENE", "the platform judges a disputed refund this long after "
+                                 "it is asked to [decision]")
 
     # --- 2. Credit reviews ---
-    review_window_days: float | None = 15.0  # REV-WINDOW (inclusive edge)
-    default_good: bool = True  # REV-DEFAULT-GOOD
-    delayed_effect: bool = True  # REV-EFFECT: False makes every review take effect when given
-    mutual_delay_hours: float = 48.0  # REV-EFFECT: the 48-hour delays
-    modify_window_days: float | None = 30.0  # REV-MODIFY [decision]
-    modifications_allowed: int = 1  # REV-MODIFY: "once"; 0 forbids changes and deletions
+    review_window_days: float | None = rule(15.0, "REV-WINDOW", "each party may review within this long after "
+                                            "success, edge included; none: no window")
+    default_good: bool = rule(True, "REV-DEFAULT-GOOD", "a party silent when the window closes gives a default "
+                              "good to a counterpart who rated good")
+    delayed_effect: bool = rule(True, "REV-EFFECT", "false: every review takes effect when given")
+    mutual_delay_hours: float = rule(48.0, "REV-EFFECT", "the hold of the mutual rule on neutral and bad reviews")
+    modify_window_days: float | None = rule(30.0, "REV-MODIFY", "a neutral or bad review may be changed to good "
+                                            "or deleted within this long after it was given [decision]")
+    modifications_allowed: int = rule(1, "REV-MODIFY", "changes allowed per review: 1 (once) or 0 (none)")
 
     # --- 3. Scoring credit ---
-    dedup_days: float = 14.0  # SCORE-DEDUP; 0 switches dedup off
-    dedup_scope: str = "item"  # SCORE-DEDUP: "item" (same item) or "seller" (any item of the pair)
-    cap_period: str = "month"  # SCORE-CLAMP: "month", "lifetime" (per pair) or "none"
-    cap_max: int | None = 6  # SCORE-CLAMP upper bound; None: unbounded
-    cap_min: int | None = -6  # SCORE-CLAMP lower bound; None: unbounded (a positive-only cap)
-    positive_rate_days: float | None = 180.0  # SCORE-POSITIVE-RATE; None: all time
+    dedup_days: float = rule(14.0, "SCORE-DEDUP", "length of the dedup window; 0 switches dedup off")
+    dedup_scope: str = rule("item", "SCORE-DEDUP", "dedup within one item (\"item\") or any item of the pair "
+                            "(\"seller\")")
+    cap_period: str = rule("month", "SCORE-CLAMP", "the running clamp per natural month (\"month\"), per pair "
+                           "for all time (\"lifetime\"), or no clamp (\"none\")")
+    cap_max: int | None = rule(6, "SCORE-CLAMP", "upper bound of the running sum; none: unbounded")
+    cap_min: int | None = rule(-6, "SCORE-CLAMP", "lower bound of the running sum; none: unbounded (a "
+                               "positive-only cap)")
+    positive_rate_days: float | None = rule(180.0, "SCORE-POSITIVE-RATE", "the positive rate covers reviews "
+                                            "that took effect this long before the as-of time; none: all time")
 
     # --- 4. Credit levels ---
-    level_thresholds: tuple[int, ...] = TAOBAO_LEVEL_THRESHOLDS  # LEVEL-20
+    level_thresholds: tuple[int, ...] = rule(TAOBAO_LEVEL_THRESHOLDS, "LEVEL-20", "credit from which each level "
+                                             "1, 2, ... starts")
 
     # --- 5. Shop ratings (DSR) ---
-    dsr_window_days: float | None = 15.0  # DSR-ELIGIBLE
-    dsr_cap: int | None = 3  # DSR-CAP per (buyer, seller, natural month); None: no cap
-    dsr_mean_days: float | None = 180.0  # DSR-MEAN; None: all time
-    tmall_buyer_credit_cap: int | None = 3  # DSR-TMALL-BUYER per (buyer, seller, natural month)
+    dsr_window_days: float | None = rule(15.0, "DSR-ELIGIBLE", "the buyer gives DSRs within this long after "
+                                         "success; none: no window")
+    dsr_cap: int | None = rule(3, "DSR-CAP", "DSRs counted per buyer, seller and natural month; none: no cap")
+    dsr_mean_days: float | None = rule(180.0, "DSR-MEAN", "DSR means cover ratings given this long before the "
+                                       "as-of time; none: all time")
+    tmall_buyer_credit_cap: int | None = rule(3, "DSR-TMALL-BUYER", "buyer credits from tmall DSRs counted per "
+                                              "buyer, seller and natural month; none: no cap")
 
     # --- 6. Growth value and VIP (used by the market model) ---
-    growth_min_amount: float = 1.0  # GROWTH-EARN: only purchases above this earn
-    growth_per_yuan: float = 1.0  # GROWTH-EARN
-    growth_earn_delay_days: float = 1.0  # GROWTH-EARN: earned on the day after success
-    growth_decay_per_day: float = 0.004  # GROWTH-DECAY
-    vip_gold: float = 3000.0  # GROWTH-VIP
-    vip_platinum: float = 4000.0  # GROWTH-VIP
-    vip_diamond: float = 6000.0  # GROWTH-VIP
-    vip_gold_requires_verified: bool = True  # GROWTH-VIP
+    growth_min_amount: float = rule(1.0, "GROWTH-EARN", "only purchases above this amount earn growth")
+    growth_per_yuan: float = rule(1.0, "GROWTH-EARN", "growth earned per yuan")
+    growth_earn_delay_days: float = rule(1.0, "GROWTH-EARN", "growth is earned this long after success")
+    growth_decay_per_day: float = rule(0.004, "GROWTH-DECAY", "share of the current growth lost every day")
+    vip_gold: float = rule(3000.0, "GROWTH-VIP", "growth of the gold tier")
+    vip_platinum: float = rule(4000.0, "GROWTH-VIP", "growth of the platinum tier")
+    vip_diamond: float = rule(6000.0, "GROWTH-VIP", "growth of the diamond tier")
+    vip_gold_requires_verified: bool = rule(True, "GROWTH-VIP", "gold (and above) needs a real-name-verified "
+                                            "account")
 
     # --- 7. Violations and penalties (used by the market model) ---
-    general_node_points: int = 12  # PEN-NODES: a general node every N points
-    general_node_sanction_days: float = 12.0  # PEN-NODES: shield + no_listing per node reached
-    serious_nodes: tuple[tuple[int, float], ...] = ((12, 7.0), (24, 14.0), (36, 21.0))  # PEN-NODES
-    serious_seal_points: int = 48  # PEN-NODES: close_shop + seal_account
-    fake_order_points: int = 12  # PEN-FAKE-ORDER: serious points per sweep that finds fakes
-    fake_order_seal_count: int = 96  # PEN-FAKE-ORDER: detected fakes that cost serious_seal_points
-    seal_fake_buyers: bool = True  # PEN-FAKE-ORDER: accounts posing as buyers may be sealed
-    extortion_points: int = 12  # PEN-EXTORTION
-    seal_extortioners: bool = True  # PEN-EXTORTION
+    general_node_points: int = rule(12, "PEN-NODES", "a general node every this many points")
+    general_node_sanction_days: float = rule(12.0, "PEN-NODES", "days of shield and no_listing per general node "
+                                             "reached")
+    serious_nodes: tuple[tuple[int, float], ...] = rule(((12, 7.0), (24, 14.0), (36, 21.0)), "PEN-NODES",
+                                                        "serious nodes: [points, days of shield and no_listing]")
+    serious_seal_points: int = rule(48, "PEN-NODES", "serious points that close the shop and seal the account")
+    fake_order_points: int = rule(12, "PEN-FAKE-ORDER", "serious points per detection sweep that finds fake "
+                                  "orders")
+    fake_order_seal_count: int = rule(96, "PEN-FAKE-ORDER", "detected fake orders that cost "
+                                      "serious_seal_points at once")
+    seal_fake_buyers: bool = rule(True, "PEN-FAKE-ORDER", "accounts that posed as buyers on fake orders may be "
+                                  "sealed")
+    extortion_points: int = rule(12, "PEN-EXTORTION", "serious points for a buyer judged to extort")
+    seal_extortioners: bool = rule(True, "PEN-EXTORTION", "a buyer judged to extort may be sealed")
 
     # --- 8. Policy knobs beyond the seed preset ---
-    credit_half_life_days: float | None = None  # credit decay; None: a plain sum
-    min_amount: float | None = None  # credit only for orders with amount above this
-    min_reviewer_age_days: float | None = None  # reviews by younger accounts are `ineligible`
-    reviewer_weight: str = "none"  # "none" or "buyer_credit"
-    reviewer_weight_full_credit: float = 251.0  # buyer credit at which a review weighs 1
-    reviewer_weight_floor: float = 0.1  # the least weight of a review
+    credit_half_life_days: float | None = rule(None, "KNOB-DECAY", "each counted point weighs 0.5 ** (age / "
+                                               "half-life); none: credit is a plain sum")
+    min_amount: float | None = rule(None, "KNOB-MIN-AMOUNT", "reviews of orders not above this amount are "
+                                    "ineligible; none: every amount")
+    min_reviewer_age_days: float | None = rule(None, "KNOB-REVIEWER-AGE", "reviews by accounts younger than this "
+                                               "are ineligible; none: any age")
+    reviewer_weight: str = rule("none", "KNOB-REVIEWER-WEIGHT", "\"buyer_credit\" weighs each buyer->seller "
+                                "point by its author's buyer credit; \"none\" does not")
+    reviewer_weight_full_credit: float = rule(251.0, "KNOB-REVIEWER-WEIGHT", "buyer credit at which a review "
+                                              "weighs 1")
+    reviewer_weight_floor: float = rule(0.1, "KNOB-REVIEWER-WEIGHT", "the least weight of a review")
 
     @property
     def integral(self) -> bool:

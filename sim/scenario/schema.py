@@ -14,7 +14,7 @@ file, the dotted key path (``buyers.archetypes.direct.share``) and what was expe
 - cross-field constraints (archetype shares sum to 1, delivery-kind shares sum to 1, ...).
 
 Scenario files never execute code. Object-valued fields (the rule set, extra actor kinds) are names
-looked up in registries (``sim.rules.PRESETS``, ``sim.market.registry``).
+looked up in registries (``sim.rules.PRESETS``, ``sim.actors``).
 
 Units: times of day are local hours (UTC+8, TIME-ZONE), durations are days or hours as each field's
 name says, money is yuan. The market converts to the one time unit (seconds) through ``sim.timeutil``.
@@ -25,13 +25,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
-import tomllib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
+from sim.tomlfile import read_toml
+from sim.vocabulary import ARCHETYPES, DELIVERY_KINDS
 
 # ----------------------------------------------------------------------------------------------
 # The knob helper: default + range + meaning, in one declaration.
@@ -63,8 +64,6 @@ PROB = {"lo": 0.0, "hi": 1.0}
 NONNEG = {"lo": 0.0}
 POS = {"lo": 0.0, "lo_open": True}
 
-DELIVERY_KINDS = ("express", "ems", "surface_mail", "virtual", "auto_delivery", "no_logistics")
-ARCHETYPES = ("direct", "sociable", "bargainer", "non_payer", "perfectionist", "vindictive")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -293,7 +292,7 @@ class Platform:
 
 @dataclass(frozen=True)
 class ActorSpec:
-    kind: str = knob("", "a registered actor kind (sim.market.registry)")
+    kind: str = knob("", "a registered actor kind (sim.actors)")
     params: tuple = knob((), "key = value parameters of that kind, validated by the kind")
 
 
@@ -341,20 +340,16 @@ TABLE_LISTS: dict[str, type] = {"festivals": Festival, "couriers": Courier}
 def load(path: str | Path, overrides: dict[str, Any] | None = None, override_source: str = "--set") -> Scenario:
     """Read and validate one scenario file; raise InputError naming file, key path and expectation.
 
+    An empty file is refused: it is almost always the wrong file or a failed write, and running it
+    would silently simulate the default market. A file with only ``[run]`` asks for every default.
     ``overrides`` maps dotted key paths to values set over the file's own (:func:`with_overrides`);
     an error in an overridden value names ``override_source`` instead of the file.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), "", "an existing scenario file") from None
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "", f"a UTF-8 TOML file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"valid TOML ({exc})") from None
+    data = read_toml(path, "scenario file")
+    if not data:
+        raise InputError(str(path), "(the whole file)",
+                         "at least one table, such as [run] (write just [run] to accept every default)",
+                         "an empty file")
     if not overrides:
         return from_mapping(data, str(path))
     data = with_overrides(data, overrides, override_source)
@@ -362,7 +357,7 @@ def load(path: str | Path, overrides: dict[str, Any] | None = None, override_sou
         return from_mapping(data, str(path))
     except InputError as exc:
         if any(exc.where == key or exc.where.startswith((key + ".", key + "[")) for key in overrides):
-            raise InputError(override_source, exc.where, exc.expected, exc.got) from None
+            raise InputError(override_source, exc.where, exc.expected, exc.got, exc.hint) from None
         raise
 
 
@@ -382,7 +377,6 @@ def with_overrides(data: dict, overrides: dict[str, Any], source: str) -> dict:
     the closest key when one is near; values are checked afterwards, with the rest of the file.
     """
     import copy
-    import difflib
     import re
 
     data = copy.deepcopy(data)
@@ -397,9 +391,8 @@ def with_overrides(data: dict, overrides: dict[str, Any], source: str) -> dict:
                 known = [f.name for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
                 if m is None or name not in known:
                     prefix = ".".join(parts[:i] + [""])
-                    close = difflib.get_close_matches(name, known, 1)
-                    hint = f" (did you mean {prefix}{close[0]}?)" if close else ""
-                    raise InputError(source, path, f"a scenario key path{hint}")
+                    raise InputError(source, path, "a scenario key path (docs/market.md)", None,
+                                     did_you_mean(prefix + name, [prefix + k for k in known]))
             last = i == len(parts) - 1
             if index is not None:
                 items = node.get(name)
@@ -455,7 +448,9 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
     for key in data:
         if key not in known:
             path = f"{prefix}.{key}" if prefix else key
-            raise InputError(source, path, f"one of the keys {', '.join(sorted(known))} (unknown key)", key)
+            hint = did_you_mean(key, known)
+            expected = "a known key" if hint else f"one of the keys {', '.join(sorted(known))} (unknown key)"
+            raise InputError(source, path, expected, key, hint)
     values = {}
     for name, f in known.items():
         if name not in data:
@@ -486,7 +481,8 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
             if not isinstance(value, str):
                 raise InputError(source, path, "a string", value)
             if meta.get("choices") and value not in meta["choices"]:
-                raise InputError(source, path, f"one of {', '.join(meta['choices'])}", value)
+                raise InputError(source, path, f"one of {', '.join(meta['choices'])}", value,
+                                 did_you_mean(value, meta["choices"]))
             values[name] = value
         elif tp is tuple:
             if not isinstance(value, list):
@@ -504,22 +500,24 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
 
 
 def _build_actor(data: Any, source: str, path: str) -> ActorSpec:
-    from sim.market.registry import EXTRA_ACTORS
+    from sim.actors import EXTRA_ACTORS
 
     if not isinstance(data, dict):
         raise InputError(source, path, "a table", data)
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in EXTRA_ACTORS:
         raise InputError(source, f"{path}.kind", f"a registered actor kind ({', '.join(EXTRA_ACTORS) or 'none'})",
-                         kind)
+                         kind, did_you_mean(kind, EXTRA_ACTORS))
     params = {k: v for k, v in data.items() if k != "kind"}
     config = _build(EXTRA_ACTORS[kind].config, params, source, path)
     return ActorSpec(kind=kind, params=tuple(sorted(dataclasses.asdict(config).items())))
 
 
 def _iso_date(value: str, source: str, path: str) -> _dt.date:
+    from sim.timeutil import parse_date
+
     try:
-        return _dt.date.fromisoformat(value)
+        return parse_date(value)
     except ValueError:
         raise InputError(source, path, "an ISO date such as 2024-03-04", value) from None
 
@@ -552,7 +550,8 @@ def _check_cross(s: Scenario, source: str) -> None:
     if s.rules_path is None:
         from sim.rules import PRESETS
         if s.run.rules not in PRESETS:
-            raise InputError(source, "run.rules", f"a preset ({', '.join(PRESETS)}) or a .toml file", s.run.rules)
+            raise InputError(source, "run.rules", f"a preset ({', '.join(PRESETS)}) or a .toml file", s.run.rules,
+                             did_you_mean(s.run.rules, PRESETS))
 
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 
 from sim.errors import InputError
-from sim.scenario.schema import ARCHETYPES, Scenario
+from sim.scenario.schema import Scenario
+from sim.vocabulary import ARCHETYPES
 
 BYTES_PER_ORDER = 2_000
 BYTES_PER_BUYER = 200

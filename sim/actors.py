@@ -1,5 +1,8 @@
 """The actor registry: every actor family by name, its same-time rank and its wake-up period.
 
+It sits outside ``sim.market`` and ``sim.scenario`` because both read it: a scenario validates its
+``[[actors]]`` tables against the registered kinds, and the market runs them.
+
 A scenario names actor kinds; it never holds code. The core families of the honest market are
 always present (they are configured by the scenario's own sections). Further kinds (a brushing farm,
 an extortion gang) register here with :func:`register` and are switched on by ``[[actors]]`` tables
