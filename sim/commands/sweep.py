@@ -178,8 +178,13 @@ def finish(out: Path, exp, record: dict, lost: dict[str, str]) -> list[dict]:
 
 
 def main(args: argparse.Namespace) -> int:
-    counts = sweep(args.experiment, args.out, args.workers, args.dask, args.resume, args.quick, args.quiet,
-                   args.formats)
+    try:
+        counts = sweep(args.experiment, args.out, args.workers, args.dask, args.resume, args.quick, args.quiet,
+                       args.formats)
+    except KeyboardInterrupt:
+        print(f"repsim sweep: interrupted; the finished runs are kept, and 'repsim sweep {args.experiment} "
+              f"--out {args.out} --resume' runs the rest", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(f"repsim sweep: {counts['runs']} runs, {counts['ok']} ok, {counts['failed']} failed "
               f"({counts['ran']} run now in {counts['elapsed_s']:.1f} s; tables {counts['tables_s']:.1f} s); "
