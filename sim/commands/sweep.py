@@ -183,7 +183,7 @@ def main(args: argparse.Namespace) -> int:
                        args.formats)
     except KeyboardInterrupt:
         print(f"repsim sweep: interrupted; the finished runs are kept, and 'repsim sweep {args.experiment} "
-              f"--out {args.out} --resume' runs the rest", file=sys.stderr)
+              f"--out {args.out}{' --quick' if args.quick else ''} --resume' runs the rest", file=sys.stderr)
         return 130
     if not args.quiet:
         print(f"repsim sweep: {counts['runs']} runs, {counts['ok']} ok, {counts['failed']} failed "
