@@ -59,9 +59,11 @@ def run_local(tasks: list[dict], workers: int, done: Done) -> None:
                 except Exception as exc:  # noqa: BLE001 - the process running it died
                     outcome = _lost(futures[future], exc)
                 done(outcome)
-        except BaseException:
+        except BaseException:  # Ctrl-C: stop now rather than finish the runs under way and queued
             for future in futures:
                 future.cancel()
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()  # their staging directories are removed by --resume
             raise
 
 
