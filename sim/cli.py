@@ -21,6 +21,8 @@ COMMANDS = {
     "score": ("sim.commands.score", "score a review log under a rule set"),
     "run": ("sim.commands.run", "simulate a market scenario"),
     "validate": ("sim.commands.validate", "check scenario and rule-set files"),
+    "sweep": ("sim.commands.sweep", "run an experiment: scenarios x rule sets x replicates"),
+    "plot": ("sim.commands.plot", "draw a finished sweep's figures"),
 }
 
 

@@ -40,6 +40,10 @@ FORBIDDEN = {
     "errors": ("sim.",),
     "tomlfile": ("sim.market", "sim.scenario", "sim.rules", "sim.reputation", "sim.io", "sim.commands"),
     "actors": ("sim.market", "sim.scenario", "sim.rules", "sim.reputation", "sim.io", "sim.commands"),
+    # figures draw tidy tables: no simulation, no scoring, no commands
+    "plot": ("sim.market", "sim.reputation", "sim.scenario", "sim.commands", "sim.cli"),
+    # experiments run the commands' work (repsim run, repsim score), never the command line
+    "experiment": ("sim.cli", "sim.plot"),
 }
 
 

@@ -1,6 +1,10 @@
 """``repsim run``: simulate a market scenario and write its logs, daily panel, summary and manifest.
 
-``repsim run SCENARIO --seed N --out DIR [--rules PRESET|FILE.toml] [--days N] [--quiet]``
+``repsim run SCENARIO --seed N --out DIR [--rules PRESET|FILE.toml] [--days N] [--set KEY.PATH=VALUE]... [--quiet]``
+
+``--set`` overrides one scenario key by its dotted path (``--set buyers.count=5000``), validated like
+the file; the value is read as a TOML value (``true``, ``0.5``, ``[1, 2]``, ``"text"``), and a bare word
+or date that is not one is taken as text (``--set run.start=2024-10-28``).
 
 The scenario is validated and sized before anything runs (bad input and a scenario too big for the
 machine are ``InputError``: exit code 2). The output directory is written atomically
@@ -30,12 +34,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a rule preset or rule-set .toml file (default: the scenario's run.rules; "
                              "see docs/rules.md)")
     parser.add_argument("--days", type=int, default=None, help="override the scenario's horizon")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+                        help="override a scenario key by its dotted path (repeatable), e.g. buyers.count=5000")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_spec: str | None = None,
-                 days: int | None = None, quiet: bool = True) -> dict:
-    """Validate, size, simulate and write; return the summary."""
+def parse_overrides(items: list[str], source: str = "--set") -> dict:
+    """``["a.b=1", "c=text"]`` -> ``{"a.b": 1, "c": "text"}``: values read as TOML, else as text."""
+    import datetime
+    import tomllib
+
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(source, item, "KEY.PATH=VALUE")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        if isinstance(value, (datetime.date, datetime.time)):  # scenario dates are text
+            value = text.strip()
+        out[key] = value
+    return out
+
+
+def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_spec=None,
+                 days: int | None = None, quiet: bool = True, overrides: dict | None = None,
+                 override_source: str = "--set") -> dict:
+    """Validate, size, simulate and write; return the summary.
+
+    ``rules_spec``: a preset name, a rule-set .toml path or a ``RuleSet`` (default: the scenario's);
+    ``overrides``: dotted key paths set over the scenario file (``sim.scenario.schema.with_overrides``).
+    """
 
     from sim.io.atomic import atomic_output_dir
     from sim.io.parquet import write_parquet
@@ -45,7 +77,7 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
     from sim.scenario.sizing import check_fits, estimate_bytes
 
     began = time.perf_counter()
-    scenario = load(scenario_path)
+    scenario = load(scenario_path, overrides, override_source)
     if days is not None and days < 1:
         raise InputError("--days", "", "a horizon of at least 1 day", days)
     if seed < 0:
@@ -80,6 +112,7 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
             "command": "run",
             "scenario_file": str(scenario_path),
             "scenario": canonical(scenario),
+            "overrides": dict(overrides or {}),
             "rules": rules.to_dict(),
             "seed": seed,
             "seed_streams": {"numpy_seed_sequence": seed, "children": list(STREAMS),
@@ -110,7 +143,8 @@ def _plain(value):
 
 
 def main(args: argparse.Namespace) -> int:
-    result = run_scenario(args.scenario, args.seed, args.out, args.rules, args.days, args.quiet)
+    overrides = parse_overrides(args.overrides)
+    result = run_scenario(args.scenario, args.seed, args.out, args.rules, args.days, args.quiet, overrides)
     if not args.quiet:
         o = result["orders"]
         print(f"repsim run: {o['placed']} orders ({o['success']} succeeded), feedback rate "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.commands.common import positive_int
 from sim.errors import InputError
 from sim.io.atomic import atomic_output_dir
 from sim.io.logfiles import parse_time_option, read_accounts, read_actions, read_orders
@@ -37,19 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accounts", default=None, metavar="ACCOUNTS",
                         help="optional account opening times, for the reviewer-age knob "
                              "(KNOB-REVIEWER-AGE in docs/rules.md)")
-    parser.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--workers", type=positive_int, default=None, metavar="N",
                         help="threads that score chunks of the log side by side (default: every "
                              "CPU; the result does not depend on it)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
 
 
 def score_files(orders_path: str | Path, reviews_path: str | Path, out: str | Path,
@@ -64,18 +55,24 @@ def score_files(orders_path: str | Path, reviews_path: str | Path, out: str | Pa
         raise InputError("--format", "", " or ".join(FORMATS), fmt)
     rules = presets.load(rules_spec) if isinstance(rules_spec, str) else rules_spec
     as_of_seconds = parse_time_option(as_of, "--as-of")
-    from sim.reputation.core import score  # lazily: the core is heavy and not needed for --help
-
     with atomic_output_dir(out) as staging:
-        # One log after the other: read side by side in two threads they were slower, the two
-        # threads' page faults contending in the kernel.
-        orders = read_orders(orders_path)
-        actions = read_actions(reviews_path, orders, orders_source=str(orders_path))
-        accounts = read_accounts(accounts_path) if accounts_path is not None else None
-        result = score(orders, actions, rules, as_of=as_of_seconds, accounts=accounts, workers=workers)
-        del orders, actions, accounts  # their memory serves the writer
+        result = score_logs(orders_path, reviews_path, rules, as_of_seconds, accounts_path, workers)
         write_result(result, staging, fmt, rules)
     return result
+
+
+def score_logs(orders_path: str | Path, reviews_path: str | Path, rules, as_of_seconds: int | None = None,
+               accounts_path: str | Path | None = None, workers: int | None = None) -> ScoreResult:
+    """Read the logs and score them under ``rules`` (a ``RuleSet``), writing nothing."""
+    from sim.reputation.core import score  # lazily: the core is heavy and not needed for --help
+
+    # One log after the other: read side by side in two threads they were slower, the two
+    # threads' page faults contending in the kernel.
+    orders = read_orders(orders_path)
+    actions = read_actions(reviews_path, orders, orders_source=str(orders_path))
+    accounts = read_accounts(accounts_path) if accounts_path is not None else None
+    # the logs' memory serves the writer once the core returns: nothing else holds them
+    return score(orders, actions, rules, as_of=as_of_seconds, accounts=accounts, workers=workers)
 
 
 def main(args: argparse.Namespace) -> int:

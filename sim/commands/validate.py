@@ -1,9 +1,10 @@
-"""``repsim validate FILE...``: check scenario files (and rule-set files) before anything runs.
+"""``repsim validate FILE...``: check scenario files (and rule-set and experiment files) before anything runs.
 
 A file is taken for a rule set when its top level has no scenario section (``run``, ``buyers``,
 ``sellers``, ...) but a ``preset`` key or only rule-set fields; otherwise it is a scenario. A scenario
 is also checked for its rule set (``run.rules``) and for fitting in memory. Each bad file prints one
 line naming the file, the key path and what was expected; the exit code is 2 if any file is bad.
+A file with ``[[scenarios]]`` or ``[log]`` is an experiment (``sim.experiment.spec``).
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ def validate_file(path: str | Path) -> str:
     if is_ruleset(data):
         presets.from_mapping(data, str(path))
         return "rule set"
+    if "scenarios" in data or "log" in data:  # an experiment (docs/experiments.md)
+        from sim.experiment import spec
+        exp = spec.load(path)
+        return f"experiment, {len(exp.runs())} runs ({len(exp.sized(True).runs())} with --quick)"
     scenario = load(path)
     resolve_rules(scenario, None)
     check_fits(scenario)

@@ -337,18 +337,28 @@ TABLE_LISTS: dict[str, type] = {"festivals": Festival, "couriers": Courier}
 # Reading and validating.
 
 
-def load(path: str | Path) -> Scenario:
+def load(path: str | Path, overrides: dict[str, Any] | None = None, override_source: str = "--set") -> Scenario:
     """Read and validate one scenario file; raise InputError naming file, key path and expectation.
 
     An empty file is refused: it is almost always the wrong file or a failed write, and running it
     would silently simulate the default market. A file with only ``[run]`` asks for every default.
+    ``overrides`` maps dotted key paths to values set over the file's own (:func:`with_overrides`);
+    an error in an overridden value names ``override_source`` instead of the file.
     """
     data = read_toml(path, "scenario file")
     if not data:
         raise InputError(str(path), "(the whole file)",
                          "at least one table, such as [run] (write just [run] to accept every default)",
                          "an empty file")
-    return from_mapping(data, str(path))
+    if not overrides:
+        return from_mapping(data, str(path))
+    data = with_overrides(data, overrides, override_source)
+    try:
+        return from_mapping(data, str(path))
+    except InputError as exc:
+        if any(exc.where == key or exc.where.startswith((key + ".", key + "[")) for key in overrides):
+            raise InputError(override_source, exc.where, exc.expected, exc.got, exc.hint) from None
+        raise
 
 
 def from_mapping(data: dict, source: str = "<scenario>") -> Scenario:
@@ -356,6 +366,54 @@ def from_mapping(data: dict, source: str = "<scenario>") -> Scenario:
     scenario = dataclasses.replace(scenario, source=source)
     _check_cross(scenario, source)
     return scenario
+
+
+def with_overrides(data: dict, overrides: dict[str, Any], source: str) -> dict:
+    """A copy of scenario data with each dotted key path set to its value.
+
+    A path names a knob of the tree (``buyers.count``, ``buyers.archetypes.direct.share``), a whole
+    array of tables (``actors``), or a key of an existing element (``actors[0].strategy``,
+    ``couriers[1].share``). An unknown key is an ``InputError`` naming ``source`` and the path, with
+    the closest key when one is near; values are checked afterwards, with the rest of the file.
+    """
+    import copy
+    import re
+
+    data = copy.deepcopy(data)
+    for path, value in overrides.items():
+        cls: Any = Scenario  # None below an actor's table: its keys belong to the actor kind
+        node = data
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?", part)
+            name, index = (m.group(1), m.group(2)) if m else (part, None)
+            if cls is not None:
+                known = [f.name for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+                if m is None or name not in known:
+                    prefix = ".".join(parts[:i] + [""])
+                    raise InputError(source, path, "a scenario key path (docs/market.md)", None,
+                                     did_you_mean(prefix + name, [prefix + k for k in known]))
+            last = i == len(parts) - 1
+            if index is not None:
+                items = node.get(name)
+                if not isinstance(items, list) or int(index) >= len(items) or not isinstance(items[int(index)], dict):
+                    raise InputError(source, path, f"an existing element of {name} in the scenario file")
+                if last:
+                    items[int(index)] = value
+                    break
+                node, cls = items[int(index)], TABLE_LISTS.get(name)
+                continue
+            if last:
+                node[name] = value
+                break
+            tp = typing.get_type_hints(cls)[name] if cls is not None else dict
+            if cls is not None and not dataclasses.is_dataclass(tp):
+                raise InputError(source, path, f"a key path that ends at {'.'.join(parts[:i + 1])}")
+            child = node.setdefault(name, {})
+            if not isinstance(child, dict):
+                raise InputError(source, path, f"a table at {'.'.join(parts[:i + 1])} in the scenario file")
+            node, cls = child, (tp if cls is not None else None)
+    return data
 
 
 def _type_name(tp: Any) -> str:
