@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import InputError
 from sim.io.ahead import ahead
+from sim.reputation.ids import first_repeat, is_member
 from sim.reputation.log import (
     ACTION_NAMES, AUTHOR_NAMES, BAD, DSR, DSR_DIMENSIONS, GOOD, MODIFY, NEUTRAL, NO_RATING,
     PLATFORM_NAMES, REFUND_NAMES, REFUND_NONE, Accounts, Actions, Orders,
@@ -167,7 +168,7 @@ def read_actions(path: str | Path, orders: Orders, orders_source: str = "the ord
     """
     log = read_table(path, ACTION_COLUMNS)
     order_id, action = log["order_id"], log["action"]
-    log.check(~_is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
+    log.check(~is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
 
     def on_row(text: str) -> Callable[[int], str]:
         return lambda row: f"{text} on a '{ACTION_NAMES[action[row]]}' row"
@@ -569,42 +570,7 @@ def parse_time_option(text: str | int | None, option: str = "--as-of") -> int | 
 
 def _check_unique(log: LogTable, column: str, expected: str) -> None:
     """Ids are keys: the first row that repeats an id of an earlier row is an error."""
-    ids = log[column]
-    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):  # fast path: strictly increasing
-        return
-    lo, hi = int(ids.min()), int(ids.max())
-    if hi - lo <= 4 * len(ids) + 1024:  # dense ids: count them, no sort
-        if int(np.bincount(ids - lo).max()) < 2:
-            return
-    order = np.argsort(ids, kind="stable")
-    ranked = ids[order]
-    repeat = ranked[1:] == ranked[:-1]
-    if repeat.any():
-        row = int(order[1:][repeat].min())  # a later occurrence, the earliest such row
-        first = int(np.flatnonzero(ids == ids[row])[0])
+    repeat = first_repeat(log[column])
+    if repeat is not None:
+        row, first = repeat
         log.fail(row, column, f"{expected} (row {first + 1} has it)")
-
-
-def _is_member(values: np.ndarray, keys: np.ndarray, keys_unique: bool = False) -> np.ndarray:
-    """Which ``values`` occur in ``keys``. Dense keys: a lookup table; sparse: sorted search."""
-    if len(values) == 0:
-        return np.ones(0, dtype=bool)
-    if len(keys) == 0:
-        return np.zeros(len(values), dtype=bool)
-    lo, hi = int(keys.min()), int(keys.max())
-    if keys_unique and hi - lo + 1 == len(keys):  # every id from lo to hi
-        return (values >= lo) & (values <= hi)
-    if hi - lo <= 4 * len(keys) + 1024:
-        present = np.zeros(hi - lo + 1, dtype=bool)
-        present[keys - lo] = True
-        member = (values >= lo) & (values <= hi)
-        member[member] = present[values[member] - lo]
-        return member
-    # Sparse ids: search the sorted values in the sorted keys (cache-friendly, unlike searching
-    # unsorted values); the per-row mask is only needed when some value is missing.
-    keys = np.sort(keys)
-    ranked = np.sort(values)
-    pos = np.searchsorted(keys, ranked).clip(max=len(keys) - 1)
-    if bool(np.all(keys[pos] == ranked)):
-        return np.ones(len(values), dtype=bool)
-    return np.isin(values, keys)
