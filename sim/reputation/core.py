@@ -19,8 +19,7 @@ A log is scored in chunks of whole sellers (``sim.reputation.chunking``), each s
    (``sim.reputation.rows``), and per account the credit, level, counts, positive rate and DSR
    means.
 
-Public: ``score`` (a whole log), ``sum_log`` (the same, before the result is assembled),
-``evaluate`` (stages 1-4 of a whole log), ``assemble`` and ``account_scores`` (stage 5 from a
+Public: ``score`` (a whole log), ``evaluate`` (stages 1-4 of a whole log), ``assemble`` and ``account_scores`` (stage 5 from a
 ledger), used by the incremental scorer (``sim.reputation.incremental``).
 """
 
@@ -74,14 +73,12 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     ``CHUNK_ORDERS``), by ``workers`` threads (default: every CPU this process may use). Neither
     changes the result, to the last bit.
     """
-    return sum_log(orders, actions, rules, as_of, accounts, workers, chunk_orders).result()
+    return _sum_log(orders, actions, rules, as_of, accounts, workers, chunk_orders).result()
 
 
-def sum_log(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = None,
-            accounts: Accounts | None = None, workers: int | None = None,
-            chunk_orders: int | None = None) -> Totals:
-    """``score`` up to the sums of every chunk: the ``Totals`` whose methods make the parts of the
-    result (``result()`` makes them all). Lets a caller make the parts in its own order."""
+def _sum_log(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None, accounts: Accounts | None,
+             workers: int | None, chunk_orders: int | None) -> Totals:
+    """``score`` up to the sums of every chunk."""
     if as_of is None:
         as_of = default_as_of(orders, actions)
     workers = workers or default_workers()

@@ -58,7 +58,7 @@ def units(ctx: ChunkContext, acc: Accepted) -> Units:
     given_at = np.where(default, close, g)
     rating = np.where(default, np.int8(L.GOOD), final).astype(np.int8)
 
-    # SCORE-STATUS-ORDER, up to `pending`; dedup and the clamp follow in _credit_statuses.
+    # SCORE-STATUS-ORDER, up to `pending`; dedup and the clamp follow in dedup.credit_statuses.
     status = np.full((2, n), L.COUNTED, np.int8)
     status[:, ctx.cancelled] = L.CANCELLED
     ineligible = np.zeros((2, n), dtype=bool)
