@@ -46,6 +46,7 @@ def _first_accepted(valid, inside, segments: scan.Segments):
 
 
 def accept(ctx: ChunkContext) -> Accepted:
+    """Stage 1 for one chunk: every action's own status, and the accepted review, change and DSR."""
     o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
     m = len(a)
     row_status = np.full(m, -1, np.int8)

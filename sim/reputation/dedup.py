@@ -54,6 +54,8 @@ def combine(*columns: np.ndarray) -> np.ndarray:
 
 
 def credit_statuses(ctx: ChunkContext, u: Units) -> None:
+    """Stage 3 for one chunk: mark counted units ``deduplicated`` (SCORE-DEDUP) or ``capped``
+    (SCORE-CLAMP), in place."""
     rules, n = ctx.rules, ctx.n
     live = u.exists & (u.status == L.COUNTED)
     if not live.any():

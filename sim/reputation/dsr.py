@@ -34,6 +34,7 @@ def _rank_in_groups(ctx: ChunkContext, rows: np.ndarray, at: np.ndarray) -> np.n
 
 
 def dsr_statuses(ctx: ChunkContext, acc: Accepted) -> Dsr:
+    """Stage 4 for one chunk: the status of each accepted DSR and of the tmall buyer credit it gives."""
     o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
     exists = acc.dsr_row >= 0
     at = pick(a.at, acc.dsr_row, NEVER)

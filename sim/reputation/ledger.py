@@ -121,13 +121,15 @@ def counted_dsr(dsr: Dsr, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
 
 
 def review_window_exit(effective_at: np.ndarray, rules: RuleSet) -> np.ndarray:
-    """When a review that took effect at ``effective_at`` leaves the positive-rate window
-    (SCORE-POSITIVE-RATE, SCORE-WINDOW-BOUNDS: inside while ``effective_at > as_of - days``)."""
+    """When a review that took effect at ``effective_at`` leaves the positive-rate window: it is
+    inside while this is after the as-of time (SCORE-POSITIVE-RATE, SCORE-WINDOW-BOUNDS). Times
+    are at most ``NEVER`` = 2^62, so the sum cannot overflow."""
     return effective_at + days(rules.positive_rate_days)
 
 
 def dsr_window_exit(at: np.ndarray, rules: RuleSet) -> np.ndarray:
-    """When a DSR given at ``at`` leaves the DSR-mean window (DSR-MEAN)."""
+    """When a DSR given at ``at`` leaves the DSR-mean window: inside while this is after the as-of
+    time (DSR-MEAN)."""
     return at + days(rules.dsr_mean_days)
 
 
@@ -158,8 +160,8 @@ def shares(ledger: Ledger, rules: RuleSet, as_of, rows: np.ndarray | slice = sli
     rating = u.rating[:, rows]
     seller_rating = np.where(counted[L.BUYER], rating[L.BUYER], np.int8(L.NO_RATING))
     buyer_rating = np.where(counted[L.SELLER], rating[L.SELLER], np.int8(L.NO_RATING))
-    recent = counted[L.BUYER] & (u.effective_at[L.BUYER, rows] > as_of - days(rules.positive_rate_days))
-    in_window = counted_dsr(dsr, rows) & (dsr.at[rows] > as_of - days(rules.dsr_mean_days))
+    recent = counted[L.BUYER] & (review_window_exit(u.effective_at[L.BUYER, rows], rules) > as_of)
+    in_window = counted_dsr(dsr, rows) & (dsr_window_exit(dsr.at[rows], rules) > as_of)
     dsr_row = np.where(in_window, ledger.accepted.dsr_row[rows], -1)
     return Shares(seller_rating, recent, dsr_row, buyer_rating, counted_tmall_credit(dsr, rows))
 

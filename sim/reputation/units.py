@@ -18,6 +18,7 @@ from sim.timeutil import NEVER, days
 
 
 def units(ctx: ChunkContext, acc: Accepted) -> Units:
+    """Stage 2 for one chunk: the unit of each (order, direction), its statuses up to ``pending``."""
     o, a, rules, n = ctx.orders, ctx.actions, ctx.rules, ctx.n
     has = acc.rate_row >= 0
     g = pick(a.at, acc.rate_row, NEVER)
