@@ -199,6 +199,13 @@ def fresh_memory_cost(mib: int = 512) -> dict:
 # (b) the core alone, in a child process
 
 
+def _finished(result):
+    """``result`` with every field read: the timings of an older checkout's core (``--vs``), which
+    handed some fields over while still making them in a second thread, include that work."""
+    result.buyers, result.sellers, len(result.reviews)
+    return result
+
+
 def _child_core(orders_path: str, reviews_path: str, repeat: int) -> dict:
     import gc
 
@@ -215,29 +222,29 @@ def _child_core(orders_path: str, reviews_path: str, repeat: int) -> dict:
     gc.collect()
     rss_before = (_status_kib("VmRSS") or 0) * 1024
     reset = _reset_peak()
-    times = []
+    times, cpu = [], []
     peak = 0
     result = None
     for _ in range(repeat):
         result = None
         gc.collect()
-        t = time.perf_counter()
-        result = score(orders, actions, TAOBAO)
+        t, c = time.perf_counter(), time.process_time()
+        result = _finished(score(orders, actions, TAOBAO))
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         peak = max(peak, _peak_bytes())
     rows = len(result.reviews)
     return {"orders": len(orders), "actions": len(actions), "review_rows": rows,
-            "defaults": rows - len(actions), "read_s": read_s, "score_s": times,
+            "defaults": rows - len(actions), "read_s": read_s, "score_s": times, "score_cpu_s": cpu,
             "rss_before_bytes": rss_before, "peak_scoring_bytes": peak if reset else None,
             "peak_process_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
 def core_alone(orders: Path, reviews: Path, repeat: int, tree: Path | None = None) -> dict:
-    """(b) in a child process of this checkout, or of the checkout ``tree`` (its own ``.venv``
-    running its own copy of this script)."""
-    python, script = (sys.executable, __file__) if tree is None else (
-        str(tree / ".venv" / "bin" / "python"), str(tree / "benchmarks" / "bench_score.py"))
-    proc = subprocess.run([python, script, "_core", str(orders), str(reviews), str(repeat)],
+    """(b) in a child process of this checkout, or of the checkout ``tree`` (this script run by
+    its ``.venv``, so that its ``sim`` is scored by the same measuring code)."""
+    python = sys.executable if tree is None else str(tree / ".venv" / "bin" / "python")
+    proc = subprocess.run([python, __file__, "_core", str(orders), str(reviews), str(repeat)],
                           capture_output=True, text=True, env=_env())
     if proc.returncode != 0:
         return {"ok": False, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
@@ -294,31 +301,36 @@ def pandas_vs_core(orders: Path, reviews: Path) -> dict:
 
 def versus(tree: Path, orders: Path, reviews: Path, rounds: int) -> dict:
     """This checkout's end-to-end and core-alone times against those of the checkout ``tree``, run
-    in turn (this, other, this, other, ...) so that drift in the machine's speed hits both alike;
-    the ratio this/other is taken pair by pair, and the median ratio reported."""
-    pairs: dict[str, list[tuple[float, float]]] = {"end to end": [], "core alone": []}
+    in turn (this, other, this, other, ...) so that drift in the machine's speed hits both alike.
+    The ratios this/other of wall and CPU time (user + system; on a machine shared with other work
+    the steadier figure) are taken pair by pair, and their medians reported."""
+    pairs: dict[str, list[dict]] = {"end to end": [], "core alone": []}
     for k in range(rounds):
         for label in pairs:
             if label == "end to end":
-                new, old = end_to_end(orders, reviews), end_to_end(orders, reviews, tree)
-                times = [r["wall_s"] if r["ok"] else None for r in (new, old)]
+                runs = end_to_end(orders, reviews), end_to_end(orders, reviews, tree)
+                figures = [{"wall": r["wall_s"], "cpu": (r["user_s"] or 0) + (r["system_s"] or 0)}
+                           if r["ok"] else None for r in runs]
             else:
-                new, old = core_alone(orders, reviews, 1), core_alone(orders, reviews, 1, tree)
-                times = [r["score_s"][0] if r["ok"] else None for r in (new, old)]
-            if None in times:
-                print(f"  round {k + 1}, {label}: FAILED ({new.get('error') or old.get('error')})")
+                runs = core_alone(orders, reviews, 1), core_alone(orders, reviews, 1, tree)
+                figures = [{"wall": r["score_s"][0], "cpu": r["score_cpu_s"][0]} if r["ok"] else None
+                           for r in runs]
+            if None in figures:
+                print(f"  round {k + 1}, {label}: FAILED ({runs[0].get('error') or runs[1].get('error')})")
                 continue
-            pairs[label].append((times[0], times[1]))
-            print(f"  round {k + 1}, {label}: this {times[0]:.2f} s, other {times[1]:.2f} s, "
-                  f"ratio {times[0] / times[1]:.3f}", flush=True)
+            this, other = figures
+            pairs[label].append({"this": this, "other": other})
+            print(f"  round {k + 1}, {label}: this {this['wall']:.2f} s wall {this['cpu']:.2f} s CPU, other "
+                  f"{other['wall']:.2f} s wall {other['cpu']:.2f} s CPU", flush=True)
     out = {}
     for label, timed in pairs.items():
-        ratios = sorted(a / b for a, b in timed)
-        if ratios:
-            out[label] = {"pairs": timed, "median_ratio": ratios[len(ratios) // 2],
-                          "min_ratio": ratios[0], "max_ratio": ratios[-1]}
-            print(f"  {label}: this/other median {out[label]['median_ratio']:.3f} "
-                  f"(min {ratios[0]:.3f}, max {ratios[-1]:.3f}, {len(ratios)} pairs)")
+        out[label] = {"pairs": timed}
+        for figure in ("wall", "cpu"):
+            ratios = sorted(p["this"][figure] / p["other"][figure] for p in timed if p["other"][figure] > 0)
+            if ratios:
+                out[label][f"{figure}_ratio"] = ratios[len(ratios) // 2]
+                print(f"  {label}, {figure}: this/other median {ratios[len(ratios) // 2]:.3f} "
+                      f"(min {ratios[0]:.3f}, max {ratios[-1]:.3f}, {len(ratios)} pairs)")
     return out
 
 
