@@ -43,7 +43,7 @@ import numpy as np
 
 from sim.reputation.log import (
     BAD, BUYER, DELETE, DSR, GOOD, MODIFY, NEUTRAL, NO_RATING, NOT_RECEIVED, PARTIAL, RATE,
-    REFUND_NONE, RETURN, SELLER, TAOBAO, TMALL, Actions, Orders,
+    RETURN, SELLER, TAOBAO, TMALL, Actions, Orders,
 )
 from sim.timeutil import DAY, HOUR, NEVER, parse_timestamp
 
