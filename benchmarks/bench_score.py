@@ -2,6 +2,7 @@
 
     python benchmarks/bench_score.py                       # 1M and 10M orders, pandas at 200k
     python benchmarks/bench_score.py --sizes 1000000 --pandas-size 100000
+    python benchmarks/bench_score.py --vs ../old-checkout   # this checkout against another, alternating
 
 First it measures what memory never touched before costs this machine (seconds per GiB of page
 faults), which decides much of a cold run's time. For each size, the synthetic log of
@@ -22,6 +23,9 @@ earlier measurements:
 (c) the pandas baseline (``benchmarks/pandas_score.py``) against the core on the ``--pandas-size``
     log, both in-process on the same arrays, with the speed ratio and a check that the account
     scores agree.
+
+With ``--vs CHECKOUT`` (another checkout of repsim with its own ``.venv``), (a) and (b) of both are
+run in turn instead, and the ratios this/other are printed pair by pair and as a median.
 
 Targets (printed as ok / MISS): 10M orders end to end <= 10 s and <= 6 GB; core >= 3M reviews/s.
 Benchmarks report figures; they are not timed tests.
@@ -123,8 +127,13 @@ def _env() -> dict[str, str]:
     return {**os.environ, **CHILD_ENV}
 
 
-def end_to_end(orders: Path, reviews: Path) -> dict:
-    command, how = _repsim_command()
+def end_to_end(orders: Path, reviews: Path, tree: Path | None = None) -> dict:
+    """``repsim score`` of this checkout, or of the checkout ``tree`` (run by its own
+    ``.venv``)."""
+    if tree is None:
+        command, how = _repsim_command()
+    else:
+        command, how = [str(tree / ".venv" / "bin" / "repsim"), "score"], f"repsim score of {tree}"
     out_parent = Path(tempfile.mkdtemp(prefix="bench-out-", dir=DATA))
     out = out_parent / "result"
     args = command + ["--orders", str(orders), "--reviews", str(reviews), "--out", str(out),
@@ -190,10 +199,9 @@ def fresh_memory_cost(mib: int = 512) -> dict:
 # (b) the core alone, in a child process
 
 
-def _complete(result):
-    """``result`` once every part of it is made: the core hands over the buyer scores and the
-    system rows while a second thread still makes them (``sim.reputation.core._Totals.result``),
-    and the timings include that work."""
+def _finished(result):
+    """``result`` with every field read: the timings of an older checkout's core (``--vs``), which
+    handed some fields over while still making them in a second thread, include that work."""
     result.buyers, result.sellers, len(result.reviews)
     return result
 
@@ -214,25 +222,29 @@ def _child_core(orders_path: str, reviews_path: str, repeat: int) -> dict:
     gc.collect()
     rss_before = (_status_kib("VmRSS") or 0) * 1024
     reset = _reset_peak()
-    times = []
+    times, cpu = [], []
     peak = 0
     result = None
     for _ in range(repeat):
         result = None
         gc.collect()
-        t = time.perf_counter()
-        result = _complete(score(orders, actions, TAOBAO))
+        t, c = time.perf_counter(), time.process_time()
+        result = _finished(score(orders, actions, TAOBAO))
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         peak = max(peak, _peak_bytes())
     rows = len(result.reviews)
     return {"orders": len(orders), "actions": len(actions), "review_rows": rows,
-            "defaults": rows - len(actions), "read_s": read_s, "score_s": times,
+            "defaults": rows - len(actions), "read_s": read_s, "score_s": times, "score_cpu_s": cpu,
             "rss_before_bytes": rss_before, "peak_scoring_bytes": peak if reset else None,
             "peak_process_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
-def core_alone(orders: Path, reviews: Path, repeat: int) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "_core", str(orders), str(reviews), str(repeat)],
+def core_alone(orders: Path, reviews: Path, repeat: int, tree: Path | None = None) -> dict:
+    """(b) in a child process of this checkout, or of the checkout ``tree`` (this script run by
+    its ``.venv``, so that its ``sim`` is scored by the same measuring code)."""
+    python = sys.executable if tree is None else str(tree / ".venv" / "bin" / "python")
+    proc = subprocess.run([python, __file__, "_core", str(orders), str(reviews), str(repeat)],
                           capture_output=True, text=True, env=_env())
     if proc.returncode != 0:
         return {"ok": False, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
@@ -257,7 +269,7 @@ def _child_pandas(orders_path: str, reviews_path: str) -> dict:
     orders = read_orders(orders_path)
     actions = read_actions(reviews_path, orders, orders_source=orders_path)
     t = time.perf_counter()
-    result = _complete(score(orders, actions, TAOBAO))
+    result = score(orders, actions, TAOBAO)
     core_s = time.perf_counter() - t
     t = time.perf_counter()
     mine = score_pandas(orders, actions, TAOBAO)
@@ -281,6 +293,45 @@ def pandas_vs_core(orders: Path, reviews: Path) -> dict:
     if proc.returncode != 0:
         return {"ok": False, "error": (proc.stderr.strip().splitlines() or ["?"])[-1]}
     return {"ok": True, **json.loads(proc.stdout.strip().splitlines()[-1])}
+
+
+# ---------------------------------------------------------------------------------------------
+# this checkout against another, alternating
+
+
+def versus(tree: Path, orders: Path, reviews: Path, rounds: int) -> dict:
+    """This checkout's end-to-end and core-alone times against those of the checkout ``tree``, run
+    in turn (this, other, this, other, ...) so that drift in the machine's speed hits both alike.
+    The ratios this/other of wall and CPU time (user + system; on a machine shared with other work
+    the steadier figure) are taken pair by pair, and their medians reported."""
+    pairs: dict[str, list[dict]] = {"end to end": [], "core alone": []}
+    for k in range(rounds):
+        for label in pairs:
+            if label == "end to end":
+                runs = end_to_end(orders, reviews), end_to_end(orders, reviews, tree)
+                figures = [{"wall": r["wall_s"], "cpu": (r["user_s"] or 0) + (r["system_s"] or 0)}
+                           if r["ok"] else None for r in runs]
+            else:
+                runs = core_alone(orders, reviews, 1), core_alone(orders, reviews, 1, tree)
+                figures = [{"wall": r["score_s"][0], "cpu": r["score_cpu_s"][0]} if r["ok"] else None
+                           for r in runs]
+            if None in figures:
+                print(f"  round {k + 1}, {label}: FAILED ({runs[0].get('error') or runs[1].get('error')})")
+                continue
+            this, other = figures
+            pairs[label].append({"this": this, "other": other})
+            print(f"  round {k + 1}, {label}: this {this['wall']:.2f} s wall {this['cpu']:.2f} s CPU, other "
+                  f"{other['wall']:.2f} s wall {other['cpu']:.2f} s CPU", flush=True)
+    out = {}
+    for label, timed in pairs.items():
+        out[label] = {"pairs": timed}
+        for figure in ("wall", "cpu"):
+            ratios = sorted(p["this"][figure] / p["other"][figure] for p in timed if p["other"][figure] > 0)
+            if ratios:
+                out[label][f"{figure}_ratio"] = ratios[len(ratios) // 2]
+                print(f"  {label}, {figure}: this/other median {ratios[len(ratios) // 2]:.3f} "
+                      f"(min {ratios[0]:.3f}, max {ratios[-1]:.3f}, {len(ratios)} pairs)")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child-env", action="append", default=[], metavar="KEY=VALUE",
                         help="environment for the measured child processes (a) and (b), e.g. "
                              "MALLOC_MMAP_MAX_=0 to keep glibc from mapping fresh pages for every large array")
+    parser.add_argument("--vs", type=Path, default=None, metavar="CHECKOUT",
+                        help="instead, time this checkout against another one (e.g. a git worktree of an "
+                             "older commit with its own .venv), alternating, end to end and core alone")
+    parser.add_argument("--vs-rounds", type=int, default=3, help="alternating rounds per size with --vs")
     args = parser.parse_args(argv)
     CHILD_ENV.update(item.split("=", 1) for item in args.child_env)
     DATA = args.data
@@ -350,6 +405,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{memory['reused_s_per_gib']:.3f} s per GiB reused (page faults dominate a cold run "
               f"when the first figure is large)")
     report: dict = {"sizes": {}, "pandas": None, "memory": memory}
+    if args.vs is not None:
+        report["versus"] = {"checkout": str(args.vs), "sizes": {}}
+        for n in args.sizes:
+            orders, reviews = log_paths(n, args.seed, DATA)
+            print(f"\n== {n:,} orders: this checkout against {args.vs} ==", flush=True)
+            report["versus"]["sizes"][n] = versus(args.vs, orders, reviews, args.vs_rounds)
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2, default=str))
+        return 0
     for n in args.sizes:
         orders, reviews = log_paths(n, args.seed, DATA)
         print(f"\n== {n:,} orders ({orders.parent}) ==", flush=True)

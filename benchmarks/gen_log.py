@@ -43,7 +43,7 @@ import numpy as np
 
 from sim.reputation.log import (
     BAD, BUYER, DELETE, DSR, GOOD, MODIFY, NEUTRAL, NO_RATING, NOT_RECEIVED, PARTIAL, RATE,
-    REFUND_NONE, RETURN, SELLER, TAOBAO, TMALL, Actions, Orders,
+    RETURN, SELLER, TAOBAO, TMALL, Actions, Orders,
 )
 from sim.timeutil import DAY, HOUR, NEVER, parse_timestamp
 
@@ -334,47 +334,14 @@ def _actions(orders: Orders, farm: np.ndarray, s: LogShape, rng: np.random.Gener
 
 
 def to_tables(orders: Orders, actions: Actions):
-    """The two pyarrow tables (orders, reviews) in the input schema of ``repsim score``."""
+    """The two pyarrow tables (orders, reviews) in the input schema of ``repsim score``
+    (``sim.io.schema``), names as dictionary columns."""
     import pyarrow as pa
 
-    from sim.reputation.log import ACTION_NAMES, AUTHOR_NAMES, PLATFORM_NAMES
+    from sim.io.schema import ACTION_COLUMNS, ORDER_COLUMNS, arrow_columns
 
-    ts = pa.timestamp("s", tz="+08:00")
-
-    def times(t):
-        t = np.asarray(t, np.int64)
-        missing = t >= NEVER
-        return pa.array(np.where(missing, 0, t), pa.int64(), mask=missing).cast(ts)
-
-    def names(codes, dictionary, mask=None):
-        indices = pa.array(np.asarray(codes, np.int8), pa.int8(), mask=mask)
-        return pa.DictionaryArray.from_arrays(indices, pa.array(dictionary, pa.string()))
-
-    refund = np.asarray(orders.refund)
-    order_table = pa.table({
-        "order_id": orders.order_id, "buyer_id": orders.buyer_id, "seller_id": orders.seller_id,
-        "item_id": orders.item_id,
-        "platform": names(orders.platform, list(PLATFORM_NAMES)),
-        "amount": orders.amount,
-        "created_at": times(orders.created_at),
-        "success_at": times(orders.success_at),
-        "removed_at": times(orders.removed_at),
-        # codes 1..3 -> not_received, return, partial; 0 -> null
-        "refund": names(np.maximum(refund - 1, 0), ["not_received", "return", "partial"], refund == REFUND_NONE),
-    })
-    rating = np.asarray(actions.rating)
-    rating_index = np.select([rating == GOOD, rating == NEUTRAL, rating == BAD], [0, 1, 2], 0)
-    review_cols = {
-        "order_id": actions.order_id,
-        "author": names(actions.author, list(AUTHOR_NAMES)),
-        "action": names(actions.action, list(ACTION_NAMES)),
-        "at": times(actions.at),
-        "rating": names(rating_index, ["good", "neutral", "bad"], rating == NO_RATING),
-    }
-    for dim in ("described", "service", "shipping", "logistics"):
-        v = np.asarray(getattr(actions, dim), np.int8)
-        review_cols[dim] = pa.array(v, pa.int8(), mask=v == 0)
-    return order_table, pa.table(review_cols)
+    return (pa.table(arrow_columns(ORDER_COLUMNS, orders.columns(), dictionary=True)),
+            pa.table(arrow_columns(ACTION_COLUMNS, actions.columns(), dictionary=True)))
 
 
 def write(orders: Orders, actions: Actions, out: str | Path, plain_strings: bool = False) -> tuple[Path, Path]:

@@ -16,6 +16,11 @@ threads here (the core's allocations are few and large, so they do not contend f
 pyarrow's own pool (jemalloc or mimalloc) would keep a second heap beside glibc's, so memory
 freed by the file readers could not serve numpy and the reverse; ``keep_freed_memory`` switches
 pyarrow to the system allocator, so both draw on the one heap.
+
+These settings change the whole process, for good. They are applied at the edge only: by a
+``repsim score`` process (``sim.commands.score.tune_process``, called by ``sim.cli`` when it runs
+as the command itself) and by the benchmarks' child processes; not by other commands, and never
+inside a test process.
 """
 
 from __future__ import annotations

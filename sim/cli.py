@@ -13,7 +13,6 @@ import importlib
 import sys
 
 from sim import __version__
-from sim.allocator import keep_freed_memory
 from sim.errors import InputError
 
 #: subcommand -> (module, one-line help)
@@ -43,9 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command of ``argv``, or of the process's command line when None (the ``repsim``
+    process itself). Only then may a command tune the process as a whole (its ``tune_process``,
+    e.g. the allocator settings of ``repsim score``): a caller that passes ``argv``, such as a
+    test, gets no process-wide change."""
     args = build_parser().parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
-    keep_freed_memory()  # big numpy temporaries reuse mapped pages (sim.allocator)
+    if argv is None and hasattr(module, "tune_process"):
+        module.tune_process()
     try:
         return int(module.main(args) or 0)
     except InputError as exc:

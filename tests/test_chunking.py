@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.reputation import chunking, core
+from sim.reputation import chunking
+from sim.reputation.ids import dense_rank
+from sim.reputation.view import ChunkContext, LogView
 from sim.reputation.log import Actions, Orders
 from sim.rules.presets import TAOBAO
 
@@ -24,8 +26,8 @@ def random_orders(n: int, buyers: int, sellers: int, seed: int) -> Orders:
 @pytest.mark.parametrize("n, buyers, sellers", [(5000, 3000, 40), (20000, 100000, 7), (3000, 50, 3)])
 def test_pair_groups_match_exact_grouping(n, buyers, sellers):
     orders = random_orders(n, buyers, sellers, seed=n)
-    view = core._View(orders, Actions.empty(), TAOBAO, np.int64(0))
-    ctx = core._Context(view, None, chunking.whole(np.zeros(0, np.int64), len(view.seller_ids)))
+    view = LogView(orders, Actions.empty(), TAOBAO, np.int64(0))
+    ctx = ChunkContext(view, None, chunking.whole(np.zeros(0, np.int64), len(view.seller_ids)))
     rank, multi = ctx.pair_groups
     pairs = list(zip(orders.buyer_id.tolist(), orders.seller_id.tolist()))
     count = {p: pairs.count(p) for p in set(pairs)} if n <= 5000 else None
@@ -44,7 +46,7 @@ def test_plan_cuts_whole_sellers_and_keeps_row_order(chunk_orders):
     orders = random_orders(5000, 3000, 200, seed=chunk_orders)
     rng = np.random.default_rng(1)
     order_row = rng.integers(0, len(orders), 9000)
-    seller_rank, seller_ids = core.dense_rank(orders.seller_id)
+    seller_rank, seller_ids = dense_rank(orders.seller_id)
     plan = chunking.plan(seller_rank, len(seller_ids), order_row, chunk_orders)
     assert sorted(plan.order_perm.tolist()) == list(range(len(orders)))
     assert sorted(plan.action_perm.tolist()) == list(range(len(order_row)))
@@ -66,5 +68,5 @@ def test_plan_cuts_whole_sellers_and_keeps_row_order(chunk_orders):
 
 def test_plan_is_none_when_the_log_fits_one_chunk():
     orders = random_orders(100, 50, 5, seed=3)
-    seller_rank, seller_ids = core.dense_rank(orders.seller_id)
+    seller_rank, seller_ids = dense_rank(orders.seller_id)
     assert chunking.plan(seller_rank, len(seller_ids), np.zeros(0, np.int64), 100) is None

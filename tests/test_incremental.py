@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sim.reputation.core import score
-from sim.reputation.incremental import IncrementalScorer, _Slots
+from sim.reputation.ids import Slots
+from sim.reputation.incremental import IncrementalScorer
 from sim.reputation.log import default_as_of
 from sim.timeutil import DAY, HOUR
 
@@ -93,7 +94,7 @@ def test_market_scores_equal_one_shot(windows):
 @given(batches=st.lists(st.lists(st.one_of(st.integers(0, 3000), st.integers(0, 1 << 40)), max_size=40),
                         max_size=12))
 def test_slots_one_per_key(batches):
-    slots, seen = _Slots(), {}
+    slots, seen = Slots(), {}
     for batch in batches:
         got = slots(np.array(batch, np.int64))
         for key, slot in zip(batch, got.tolist()):

@@ -15,6 +15,7 @@ from sim.io import logfiles
 from sim.io.logfiles import parse_time_option, read_accounts, read_actions, read_orders
 from sim.io.results import iso_strings, write_result
 from sim.reputation import log as L
+from sim.reputation.ids import is_member
 from sim.rules.presets import TAOBAO
 from sim.timeutil import NEVER, format_timestamps, parse_timestamp
 
@@ -262,9 +263,9 @@ def test_accounts(tmp_path):
 def test_membership_with_sparse_ids():
     keys = np.array([10**12, 5, 3 * 10**11], np.int64)
     values = np.array([5, 10**12, 5, 7], np.int64)
-    assert logfiles._is_member(values, keys).tolist() == [True, True, True, False]
+    assert is_member(values, keys).tolist() == [True, True, True, False]
     dense = np.arange(100, 200, dtype=np.int64)[::-1]
-    assert logfiles._is_member(np.array([99, 100, 150, 199, 200]), dense).tolist() == [False, True, True, True, False]
+    assert is_member(np.array([99, 100, 150, 199, 200]), dense).tolist() == [False, True, True, True, False]
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -448,34 +449,3 @@ def test_a_log_without_reviews_writes_a_reviews_file_with_the_header_only(tmp_pa
     (tmp_path / "p").mkdir()
     write_result(result, tmp_path / "p", "parquet", TAOBAO)
     assert pq.read_table(tmp_path / "p" / "reviews.parquet").num_rows == 0
-
-
-def test_a_part_still_being_made_is_waited_for_only_when_reached():
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    given = {name: np.arange(3, dtype=np.int8) for name in ("order_id", "status")}
-    later: Future = Future()
-    parts = L.ReviewParts([given, later])
-    stream = parts.parts(["order_id"])
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        first = pool.submit(next, stream)
-        try:
-            assert first.result(timeout=10)["order_id"].tolist() == [0, 1, 2]  # it did not wait
-            assert not later.done()
-        finally:  # let a reader that waits for the part go
-            later.set_result({"order_id": np.array([7], np.int8), "status": np.array([1], np.int8)})
-    assert next(stream)["order_id"].tolist() == [7]
-    assert len(parts) == 4 and parts.order_id.tolist() == [0, 1, 2, 7]
-
-
-def test_score_result_fields_given_as_futures_resolve_when_read():
-    from concurrent.futures import Future
-
-    buyers: Future = Future()
-    result = L.ScoreResult(as_of=0, reviews=None, sellers="sellers", buyers=buyers)
-    buyers.set_result("buyers")
-    assert result.buyers == "buyers" and result.sellers == "sellers"
-    failed: Future = Future()
-    failed.set_exception(MemoryError("no room"))
-    with pytest.raises(MemoryError):
-        L.ScoreResult(as_of=0, reviews=None, sellers=failed, buyers=None).sellers

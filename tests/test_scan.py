@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.reputation import scan
-from sim.reputation.core import dedup_anchors
+from sim.reputation.dedup import dedup_anchors
 
 from helpers import examples
 

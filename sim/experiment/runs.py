@@ -37,7 +37,6 @@ def execute(task: dict) -> dict:
     run_dir = Path(task["dir"])
     if run_dir.exists():
         return {"run_id": task["run_id"], "status": "exists"}
-    _tune_allocator()
     began = time.perf_counter()
     try:
         if task["kind"] == "log":
@@ -52,20 +51,6 @@ def execute(task: dict) -> dict:
     except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, the sweep goes on
         record_failure(run_dir, exc, time.perf_counter() - began, traceback.format_exc())
         return {"run_id": task["run_id"], "status": "failed"}
-
-
-_TUNED = False
-
-
-def _tune_allocator() -> None:
-    """Once per process, the allocator tuning of the ``repsim`` command (``sim.allocator``): a pool or
-    Dask worker does not start through it, and without it each run's big temporaries fault in fresh
-    pages, which on this machine's virtual memory made two workers slower than one."""
-    global _TUNED
-    if not _TUNED:
-        from sim.allocator import keep_freed_memory
-        keep_freed_memory()
-        _TUNED = True
 
 
 def record_failure(run_dir: Path, exc: BaseException, wall_s: float, trace: str = "") -> None:

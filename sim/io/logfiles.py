@@ -1,7 +1,7 @@
 """Reading review logs from CSV and Parquet: orders, review actions and accounts, validated.
 
-One table reader (``read_table``) serves all three logs. Each log declares its columns as ``Column``
-specs (kind, code table, what an empty cell means, range), and the reader turns every column into a
+One table reader (``read_table``) serves all three logs. Their columns are declared in
+``sim.io.schema`` (kind, code table, what an empty cell means, range), and the reader turns every column into a
 numpy array in one vectorised pass over pyarrow arrays: no Python loop per row. The file type is
 chosen by the extension (``.csv`` or ``.parquet``); extra columns are ignored.
 
@@ -22,7 +22,6 @@ a null mask after parsing.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, NoReturn, Sequence
 
@@ -34,54 +33,17 @@ import pyarrow.parquet as pq
 
 from sim.errors import InputError
 from sim.io.ahead import ahead
-from sim.reputation.log import (
-    ACTION_NAMES, AUTHOR_NAMES, BAD, DSR, DSR_DIMENSIONS, GOOD, MODIFY, NEUTRAL, NO_RATING,
-    PLATFORM_NAMES, REFUND_NAMES, REFUND_NONE, Accounts, Actions, Orders,
-)
-from sim.timeutil import DAY, NEVER, PLATFORM_UTC_OFFSET
+from sim.io.schema import ACCOUNT_COLUMNS, ACTION_COLUMNS, ORDER_COLUMNS, TIMESTAMP_EXPECTED, Column
+from sim.reputation.ids import first_repeat, is_member
+from sim.reputation.log import ACTION_NAMES, DSR, DSR_DIMENSIONS, MODIFY, NO_RATING, Accounts, Actions, Orders
+from sim.timeutil import DAY, PLATFORM_UTC_OFFSET
 
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
-TIMESTAMP_EXPECTED = "an ISO 8601 timestamp"
 
 # A time of day followed by a UTC offset ("Z", "+08:00", "+0800", "+08"): an aware timestamp.
 _OFFSET_RE = r"\d:\d\d(?::\d\d)?(?:[.,]\d*)?\s*(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 _UNIT_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 _CONVERT_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
-
-
-@dataclass(frozen=True)
-class Column:
-    """How to read one column of a log.
-
-    ``kind``: ``int``, ``float``, ``time`` or ``enum`` (``names`` mapped to ``codes``).
-    ``empty``: the value of an empty cell, or ``None`` if an empty cell is an error.
-    ``optional``: the column may be absent; then every cell is empty.
-    ``low``/``high``: the inclusive range of a number.
-    """
-
-    name: str
-    kind: str
-    empty: object = None
-    optional: bool = False
-    names: tuple[str, ...] = ()
-    codes: tuple[int, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    dtype: type = np.int64
-    text: str | None = None  # overrides the generated description of the expected value
-
-    def expected(self) -> str:
-        if self.text is not None:
-            return self.text
-        if self.kind == "int":
-            text = "an integer" if self.low is None else f"an integer from {self.low:g} to {self.high:g}"
-        elif self.kind == "float":
-            text = "a number" if self.low is None else f"a number >= {self.low:g}"
-        elif self.kind == "time":
-            text = TIMESTAMP_EXPECTED
-        else:
-            text = "one of " + ", ".join(self.names)
-        return text if self.empty is None else f"{text} or empty"
 
 
 class LogTable:
@@ -121,37 +83,6 @@ class LogTable:
 
 # --- the readers -----------------------------------------------------------------------------
 
-ORDER_COLUMNS = (
-    Column("order_id", "int"),
-    Column("buyer_id", "int"),
-    Column("seller_id", "int"),
-    Column("item_id", "int"),
-    Column("platform", "enum", names=PLATFORM_NAMES, codes=(0, 1), dtype=np.int8),  # PLATFORM
-    Column("amount", "float", low=0.0, dtype=np.float64),
-    Column("created_at", "time"),
-    Column("success_at", "time", empty=NEVER),
-    Column("refund", "enum", empty=REFUND_NONE, names=REFUND_NAMES[1:], codes=(1, 2, 3),
-           dtype=np.int8),  # REV-ELIGIBLE
-    Column("removed_at", "time", empty=NEVER, optional=True),  # PEN-FAKE-ORDER
-)
-
-_RATINGS = {GOOD: "good", NEUTRAL: "neutral", BAD: "bad"}
-ACTION_COLUMNS = (
-    Column("order_id", "int"),
-    Column("author", "enum", names=AUTHOR_NAMES, codes=(0, 1), dtype=np.int8),
-    Column("action", "enum", names=ACTION_NAMES, codes=(0, 1, 2, 3), dtype=np.int8),
-    Column("at", "time"),
-    Column("rating", "enum", empty=NO_RATING, names=tuple(_RATINGS.values()),
-           codes=tuple(_RATINGS), dtype=np.int8),  # REV-VALUES
-) + tuple(Column(dim, "int", empty=0, low=1, high=5, dtype=np.int8, text="an integer from 1 to 5")
-        for dim in DSR_DIMENSIONS)  # DSR-DIMS
-
-ACCOUNT_COLUMNS = (
-    Column("account_id", "int"),
-    Column("created_at", "time"),
-)
-
-
 def read_orders(path: str | Path) -> Orders:
     """Orders from a CSV or Parquet file; order ids must be unique."""
     log = read_table(path, ORDER_COLUMNS)
@@ -167,7 +98,7 @@ def read_actions(path: str | Path, orders: Orders, orders_source: str = "the ord
     """
     log = read_table(path, ACTION_COLUMNS)
     order_id, action = log["order_id"], log["action"]
-    log.check(~_is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
+    log.check(~is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
 
     def on_row(text: str) -> Callable[[int], str]:
         return lambda row: f"{text} on a '{ACTION_NAMES[action[row]]}' row"
@@ -569,42 +500,7 @@ def parse_time_option(text: str | int | None, option: str = "--as-of") -> int | 
 
 def _check_unique(log: LogTable, column: str, expected: str) -> None:
     """Ids are keys: the first row that repeats an id of an earlier row is an error."""
-    ids = log[column]
-    if len(ids) < 2 or bool(np.all(ids[1:] > ids[:-1])):  # fast path: strictly increasing
-        return
-    lo, hi = int(ids.min()), int(ids.max())
-    if hi - lo <= 4 * len(ids) + 1024:  # dense ids: count them, no sort
-        if int(np.bincount(ids - lo).max()) < 2:
-            return
-    order = np.argsort(ids, kind="stable")
-    ranked = ids[order]
-    repeat = ranked[1:] == ranked[:-1]
-    if repeat.any():
-        row = int(order[1:][repeat].min())  # a later occurrence, the earliest such row
-        first = int(np.flatnonzero(ids == ids[row])[0])
+    repeat = first_repeat(log[column])
+    if repeat is not None:
+        row, first = repeat
         log.fail(row, column, f"{expected} (row {first + 1} has it)")
-
-
-def _is_member(values: np.ndarray, keys: np.ndarray, keys_unique: bool = False) -> np.ndarray:
-    """Which ``values`` occur in ``keys``. Dense keys: a lookup table; sparse: sorted search."""
-    if len(values) == 0:
-        return np.ones(0, dtype=bool)
-    if len(keys) == 0:
-        return np.zeros(len(values), dtype=bool)
-    lo, hi = int(keys.min()), int(keys.max())
-    if keys_unique and hi - lo + 1 == len(keys):  # every id from lo to hi
-        return (values >= lo) & (values <= hi)
-    if hi - lo <= 4 * len(keys) + 1024:
-        present = np.zeros(hi - lo + 1, dtype=bool)
-        present[keys - lo] = True
-        member = (values >= lo) & (values <= hi)
-        member[member] = present[values[member] - lo]
-        return member
-    # Sparse ids: search the sorted values in the sorted keys (cache-friendly, unlike searching
-    # unsorted values); the per-row mask is only needed when some value is missing.
-    keys = np.sort(keys)
-    ranked = np.sort(values)
-    pos = np.searchsorted(keys, ranked).clip(max=len(keys) - 1)
-    if bool(np.all(keys[pos] == ranked)):
-        return np.ones(len(values), dtype=bool)
-    return np.isin(values, keys)

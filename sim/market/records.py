@@ -1,13 +1,11 @@
 """What a run leaves behind: the logs in the input schema of ``repsim score``, the daily seller panel,
 and the market metrics (``docs/market.md``, outputs).
 
-- ``orders_table``: ``order_id, buyer_id, seller_id, item_id, platform, amount, created_at, success_at,
-  refund, removed_at`` exactly as ``sim.io.logfiles`` reads them (platform and refund as strings, refund
-  null for none, times as ``timestamp[s, tz=+08:00]`` with nulls for empty), then simulation-only
-  columns (state, archetype, true quality, courier outcome, delivery kind, ...).
-- ``reviews_table``: ``order_id, author, action, at, rating, described, service, shipping, logistics``
-  (rating null on DSR rows, the four scores null on credit rows), then ``actor``, ``seller_answer`` and
-  ``cashback``.
+- ``orders_table``: the columns of the orders log (``sim.io.schema.ORDER_COLUMNS``: platform and refund
+  as strings, refund null for none, times as ``timestamp[s, tz=+08:00]`` with nulls for empty), then
+  simulation-only columns (state, archetype, true quality, courier outcome, delivery kind, ...).
+- ``reviews_table``: the columns of the review actions log (``sim.io.schema.ACTION_COLUMNS``: rating null
+  on DSR rows, the four scores null on credit rows), then ``actor``, ``seller_answer`` and ``cashback``.
 - ``sellers_daily_table``: one row per seller per day, the scorer's view at the day's end.
 - ``summary``: the market metrics (no attackers needed).
 """
@@ -17,18 +15,16 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from sim.io.schema import ACTION_COLUMNS, ORDER_COLUMNS, TIME_TYPE, arrow_columns
 from sim.market import orders as O
 from sim.market.buyers import CHAT_NAMES
 from sim.reputation import log as L
 from sim.timeutil import DAY, NEVER, days as to_seconds
 from sim.vocabulary import ARCHETYPES
 
-TS = pa.timestamp("s", tz="+08:00")
-
-
 def _ts(values: np.ndarray) -> pa.Array:
     values = np.asarray(values, np.int64)
-    return pa.array(values, type=pa.int64(), mask=values >= NEVER).cast(TS)
+    return pa.array(values, type=pa.int64(), mask=values >= NEVER).cast(TIME_TYPE)
 
 
 def _names(codes: np.ndarray, names: tuple | list, null_code: int | None = None) -> pa.Array:
@@ -46,17 +42,9 @@ def orders_table(world) -> pa.Table:
     courier = o["courier"]
     arch = o["archetype"].astype(np.int64)
     sat = o["satisfaction"].astype(np.float64)
+    logged = {c.name: o[c.name] for c in ORDER_COLUMNS if c.name != "order_id"}
     return pa.table({
-        "order_id": pa.array(np.arange(n, dtype=np.int64)),
-        "buyer_id": pa.array(o["buyer_id"]),
-        "seller_id": pa.array(o["seller_id"]),
-        "item_id": pa.array(o["item_id"]),
-        "platform": _names(o["platform"], L.PLATFORM_NAMES),
-        "amount": pa.array(o["amount"]),
-        "created_at": _ts(o["created_at"]),
-        "success_at": _ts(o["success_at"]),
-        "refund": _names(o["refund"], L.REFUND_NAMES, null_code=L.REFUND_NONE),
-        "removed_at": _ts(o["removed_at"]),
+        **arrow_columns(ORDER_COLUMNS, {"order_id": np.arange(n, dtype=np.int64), **logged}),
         # simulation-only
         "state": _names(o["state"], O.STATE_NAMES),
         "actor": pa.array(o["actor"]),
@@ -89,17 +77,7 @@ def orders_table(world) -> pa.Table:
 
 def reviews_table(world) -> pa.Table:
     a = world.book.actions
-    rating = a["rating"].astype(np.int64)
-    cols = {
-        "order_id": pa.array(a["order_id"]),
-        "author": _names(a["author"], L.AUTHOR_NAMES),
-        "action": _names(a["action"], L.ACTION_NAMES),
-        "at": _ts(a["at"]),
-        "rating": pa.array(np.array(["bad", "neutral", "good", None], dtype=object)[
-            np.where(rating == L.NO_RATING, 3, rating + 1)], type=pa.string()),
-    }
-    for dim in L.DSR_DIMENSIONS:
-        cols[dim] = pa.array(a[dim], mask=a[dim] == 0)
+    cols = arrow_columns(ACTION_COLUMNS, {c.name: a[c.name] for c in ACTION_COLUMNS})
     cols["actor"] = pa.array(a["actor"])
     cols["seller_answer"] = _names(a["answer"], O.ANSWER_NAMES, null_code=O.ANSWER_NONE)
     cols["cashback"] = pa.array(a["cashback"])

@@ -32,115 +32,20 @@ import numpy as np
 
 from sim.reputation import core
 from sim.reputation import log as L
+from sim.reputation.ids import CONTIGUOUS, INCREASING, Slots, grow, order_rows, pick
+from sim.reputation.ledger import (
+    LEDGER_FIELDS, Ledger, counted_dsr, counted_reviews, dsr_values, dsr_window_exit, empty_ledger,
+    review_window_exit, shares,
+)
 from sim.reputation.log import Accounts, Actions, BuyerScores, Orders, ScoreResult, SellerScores
+from sim.reputation.totals import level_of, seller_scores
 from sim.rules.ruleset import RuleSet
 from sim.timeutil import NEVER, days
-
-#: Ledger fields: (part, field, per action (else per order), dtype, fill of a row not yet scored).
-_LEDGER_FIELDS = (
-    ("accepted", "row_status", True, np.int8, -1), ("accepted", "rate_row", False, np.int64, -1),
-    ("accepted", "change_row", False, np.int64, -1), ("accepted", "dsr_row", False, np.int64, -1),
-    ("units", "exists", False, bool, False), ("units", "default", False, bool, False),
-    ("units", "given_at", False, np.int64, NEVER), ("units", "rating", False, np.int8, 0),
-    ("units", "effective_at", False, np.int64, NEVER), ("units", "status", False, np.int8, 0),
-    ("dsr", "exists", False, bool, False), ("dsr", "at", False, np.int64, NEVER),
-    ("dsr", "status", False, np.int8, 0), ("dsr", "credit_exists", False, bool, False),
-    ("dsr", "credit_status", False, np.int8, 0),
-)
-_TWO_ROWS = {"rate_row", "change_row"}  # with the units: shape (2, n), one row per author
 
 #: Columns of the running sums per seller and per buyer (``_seller_terms``, ``_buyer_terms``).
 _SELLER_COLS = ("credit", "good", "neutral", "bad", "recent_good", "recent_all",
                 *(f"n_{d}" for d in L.DSR_DIMENSIONS), *(f"total_{d}" for d in L.DSR_DIMENSIONS))
 _BUYER_COLS = ("credit", "good", "neutral", "bad")
-
-
-def _reserve(buf: np.ndarray, need: int, fill) -> np.ndarray:
-    """``buf`` with room for ``need`` entries on its last axis (doubling), new room filled."""
-    cap = buf.shape[-1]
-    if need <= cap:
-        return buf
-    new = np.full(buf.shape[:-1] + (max(need, 2 * cap, 1024),), fill, buf.dtype)
-    new[..., :cap] = buf
-    return new
-
-
-class _Slots:
-    """Dense slots for int64 keys, handed out as keys first appear.
-
-    While every key is a small non-negative number (account ids usually are), a direct table maps
-    key to slot. Otherwise the keys live in two sorted tables: a large one, and a small one that
-    takes the new keys and is merged into the large one when it reaches an eighth of its size.
-    Adding a day's keys then costs a binary search and an insert into the small table, not a copy
-    of every key seen so far.
-    """
-
-    DIRECT_LIMIT = 1 << 22  # keys below this may use the direct table
-
-    def __init__(self) -> None:
-        empty = np.zeros(0, np.int64)
-        self.direct: np.ndarray | None = empty  # slot per key, -1 if unseen; None once keys are large
-        self.tables = [[empty, empty], [empty, empty]]  # [sorted keys, their slots]: large, small
-        self.n = 0
-
-    def __call__(self, keys: np.ndarray) -> np.ndarray:
-        """The slot of each key, adding the unseen ones."""
-        keys = np.asarray(keys, np.int64)
-        if len(keys) == 0:
-            return keys
-        if self.direct is not None:
-            if keys.min() >= 0 and keys.max() < self.DIRECT_LIMIT:
-                return self._direct(keys)
-            self._add(0, *self.sorted())  # the direct table becomes the sorted one, for good
-            self.direct = None
-        order = np.argsort(keys, kind="stable")
-        wanted = keys[order]  # sorted queries search a large table faster
-        slot = np.full(len(keys), -1, np.int64)
-        for table, slots in self.tables:
-            pos = np.minimum(np.searchsorted(table, wanted), max(len(table) - 1, 0))
-            hit = table[pos] == wanted if len(table) else np.zeros(len(wanted), bool)
-            slot[hit] = slots[pos[hit]]
-        miss = slot < 0
-        if miss.any():
-            new = wanted[miss]
-            new = new[np.append(True, new[1:] != new[:-1])]
-            slot[miss] = self.n + np.searchsorted(new, wanted[miss])
-            self._add(1, new, np.arange(self.n, self.n + len(new), dtype=np.int64))
-            self.n += len(new)
-            large, small = self.tables
-            if len(small[0]) > max(1024, len(large[0]) // 8):
-                self._add(0, *small)
-                self.tables[1] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
-        out = np.empty(len(keys), np.int64)
-        out[order] = slot
-        return out
-
-    def _add(self, level: int, keys: np.ndarray, slots: np.ndarray) -> None:
-        """Insert sorted keys, none of them present, into one table."""
-        table, table_slots = self.tables[level]
-        at = np.searchsorted(table, keys)
-        self.tables[level] = [np.insert(table, at, keys), np.insert(table_slots, at, slots)]
-
-    def _direct(self, keys: np.ndarray) -> np.ndarray:
-        """The slots of keys below DIRECT_LIMIT, through the direct table."""
-        table = self.direct = _reserve(self.direct, int(keys.max()) + 1, -1)
-        slot = table[keys]
-        miss = slot < 0
-        if miss.any():
-            new = np.unique(keys[miss])
-            table[new] = np.arange(self.n, self.n + len(new), dtype=np.int64)
-            self.n += len(new)
-            slot = table[keys]
-        return slot
-
-    def sorted(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every key in increasing order, and its slot."""
-        if self.direct is not None:
-            keys = np.flatnonzero(self.direct >= 0).astype(np.int64)
-            return keys, self.direct[keys]
-        self._add(0, *self.tables[1])
-        self.tables[1] = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
-        return self.tables[0][0], self.tables[0][1]
 
 
 def _add(sums: np.ndarray, slot: np.ndarray, delta: np.ndarray) -> None:
@@ -210,12 +115,9 @@ class IncrementalScorer:
         self._expected = (int(expected_orders), int(expected_actions))
         self.accounts = accounts
         self.as_of: int | None = None
-        self.ledger = core.Ledger(
-            accepted=core._Accepted(*(None,) * 4), units=core._Units(*(None,) * 6), dsr=core._Dsr(*(None,) * 5))
-        self._buf: dict[tuple[str, str], np.ndarray] = {}
-        for part, name, _, dtype, fill in _LEDGER_FIELDS:
-            shape = (2, 0) if part == "units" or name in _TWO_ROWS else (0,)
-            self._buf[part, name] = np.full(shape, fill, dtype)
+        self.ledger = empty_ledger()
+        # Each ledger field's buffer; the ledger's fields are views of their first rows.
+        self._buf = {(f.part, f.name): getattr(getattr(self.ledger, f.part), f.name) for f in LEDGER_FIELDS}
         self._orders: Orders | None = None
         self._actions: Actions | None = None
         self._n = self._m = 0
@@ -230,8 +132,8 @@ class IncrementalScorer:
         self._next_action = np.zeros(0, np.int64)
         self._watch = np.zeros(0, np.int64)  # per order: the next instant its pair may change
         self._order_pair = np.zeros(0, np.int64)
-        self._pairs = _Slots()
-        self._sellers, self._buyers = _Slots(), _Slots()
+        self._pairs = Slots()
+        self._sellers, self._buyers = Slots(), Slots()
         self._order_seller = np.zeros(0, np.int64)  # seller slot per order
         self._order_buyer = np.zeros(0, np.int64)
         self._ids_increase = True  # order ids so far strictly increase with the row
@@ -253,33 +155,34 @@ class IncrementalScorer:
         n0, m0 = self._n, self._m
         n, m = len(orders), len(actions)
         room_n, room_m = max(n, self._expected[0]), max(m, self._expected[1])  # buffer sizes
-        for part, name, per_action, _, fill in _LEDGER_FIELDS:
-            buf = self._buf[part, name] = _reserve(self._buf[part, name], room_m if per_action else room_n, fill)
-            setattr(getattr(self.ledger, part), name, buf[..., : m if per_action else n])
-        self._order_pair = _reserve(self._order_pair, room_n, 0)
-        self._order_seller = _reserve(self._order_seller, room_n, 0)
-        self._order_buyer = _reserve(self._order_buyer, room_n, 0)
-        self._watch = _reserve(self._watch, room_n, NEVER)
-        self._exit = _reserve(self._exit, room_n, NEVER)
-        self._local = _reserve(self._local, room_n, 0)
+        for f in LEDGER_FIELDS:
+            key = f.part, f.name
+            buf = self._buf[key] = grow(self._buf[key], room_m if f.per_action else room_n, f.fill)
+            setattr(getattr(self.ledger, f.part), f.name, buf[..., : m if f.per_action else n])
+        self._order_pair = grow(self._order_pair, room_n, 0)
+        self._order_seller = grow(self._order_seller, room_n, 0)
+        self._order_buyer = grow(self._order_buyer, room_n, 0)
+        self._watch = grow(self._watch, room_n, NEVER)
+        self._exit = grow(self._exit, room_n, NEVER)
+        self._local = grow(self._local, room_n, 0)
         if self._running:
-            self._terms = _reserve(self._terms, room_n, 0)
-        self._action_order = _reserve(self._action_order, room_m, 0)
-        self._pair_next = _reserve(self._pair_next, room_n, -1)
-        self._order_first_action = _reserve(self._order_first_action, room_n, -1)
-        self._next_action = _reserve(self._next_action, room_m, -1)
-        self._order_mark = _reserve(self._order_mark, room_n, False)
-        self._action_mark = _reserve(self._action_mark, room_m, False)
+            self._terms = grow(self._terms, room_n, 0)
+        self._action_order = grow(self._action_order, room_m, 0)
+        self._pair_next = grow(self._pair_next, room_n, -1)
+        self._order_first_action = grow(self._order_first_action, room_n, -1)
+        self._next_action = grow(self._next_action, room_m, -1)
+        self._order_mark = grow(self._order_mark, room_n, False)
+        self._action_mark = grow(self._action_mark, room_m, False)
         # Pairs of the new orders (SCORE-SCOPE), from dense account slots.
         seller = self._sellers(orders.seller_id[n0:])
         buyer = self._buyers(orders.buyer_id[n0:])
         self._order_seller[n0:n], self._order_buyer[n0:n] = seller, buyer
         self._order_pair[n0:n] = self._pairs((buyer << 32) | seller)
-        self._pair_first = _reserve(self._pair_first, self._pairs.n, -1)
-        self._pair_scratch = _reserve(self._pair_scratch, self._pairs.n, NEVER)
+        self._pair_first = grow(self._pair_first, self._pairs.n, -1)
+        self._pair_scratch = grow(self._pair_scratch, self._pairs.n, NEVER)
         _link(self._pair_first, self._pair_next, self._order_pair[n0:n], n0)
-        self._seller_sums = _reserve(self._seller_sums, self._sellers.n, 0.0)
-        self._buyer_sums = _reserve(self._buyer_sums, self._buyers.n, 0.0)
+        self._seller_sums = grow(self._seller_sums, self._sellers.n, 0.0)
+        self._buyer_sums = grow(self._buyer_sums, self._buyers.n, 0.0)
         new_action_orders = self._order_rows(orders, actions.order_id[m0:], n0)
         self._action_order[m0:m] = new_action_orders
         _link(self._order_first_action, self._next_action, new_action_orders, m0)
@@ -287,25 +190,16 @@ class IncrementalScorer:
         return new_action_orders
 
     def _order_rows(self, orders: Orders, wanted: np.ndarray, n0: int) -> np.ndarray:
-        """The order row of each wanted order_id. While order ids increase with the row a binary
-        search finds them, and while they also go up by one (the market's ids are its rows) a
-        subtraction; otherwise the core's lookup over the whole log."""
+        """The order row of each wanted order_id. The layout of the order ids (increasing with the
+        row, and by one from the first: the market's ids are its rows) is followed as rows are
+        added, so that a lookup costs a subtraction or a binary search, not a pass over the log."""
         ids = orders.order_id
         if self._ids_increase and len(ids) > n0:
             step = np.diff(ids[n0 - 1 if n0 else 0:])
             self._ids_increase = bool((step > 0).all())
             self._ids_contiguous = self._ids_contiguous and bool((step == 1).all())
-        if not self._ids_increase or len(wanted) == 0:
-            return core.order_rows(ids, wanted)
-        if self._ids_contiguous:
-            rows = wanted - ids[0]
-            if ((rows < 0) | (rows >= len(ids))).any():
-                return core.order_rows(ids, wanted)  # raises for the unknown id
-            return rows
-        rows = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-        if (ids[rows] != wanted).any():
-            return core.order_rows(ids, wanted)  # raises for the unknown id
-        return rows
+        layout = (CONTIGUOUS if self._ids_contiguous else INCREASING) if self._ids_increase else None
+        return order_rows(ids, wanted, layout=layout)
 
     # -- advancing -------------------------------------------------------------------------
 
@@ -336,7 +230,7 @@ class IncrementalScorer:
         moved = _sorted_set([rows, np.flatnonzero(self._exit[:n] <= as_of)], self._order_mark[:n])
         if len(moved) == 0:
             return
-        new = np.concatenate([self._seller_terms(moved, as_of), self._buyer_terms(moved)])
+        new = np.concatenate([self._seller_terms(moved, as_of), self._buyer_terms(moved, as_of)])
         delta = new.astype(np.int16) - self._terms[:, moved]
         self._terms[:, moved] = new
         self._exit[moved] = self._window_exit(moved, as_of)
@@ -362,7 +256,7 @@ class IncrementalScorer:
         sub = core.evaluate(sub_orders, sub_actions, self.rules, as_of, self.accounts)
         led = self.ledger
         # Action indices inside the sub-log become indices into the whole log.
-        to_global = lambda idx: core.pick(arows, idx, -1)  # noqa: E731
+        to_global = lambda idx: pick(arows, idx, -1)  # noqa: E731
         led.accepted.row_status[arows] = sub.accepted.row_status
         led.accepted.rate_row[:, rows] = to_global(sub.accepted.rate_row)
         led.accepted.change_row[:, rows] = to_global(sub.accepted.change_row)
@@ -372,7 +266,7 @@ class IncrementalScorer:
                 getattr(part, f.name)[..., rows] = getattr(sub_part, f.name)
         self._watch[rows] = self._next_change(sub_orders, sub_actions, sub, rows, local, as_of)
 
-    def _next_change(self, o: Orders, a: Actions, sub: core.Ledger, rows, local, as_of: int) -> np.ndarray:
+    def _next_change(self, o: Orders, a: Actions, sub: Ledger, rows, local, as_of: int) -> np.ndarray:
         """Per order of the sub-log: the next instant after ``as_of`` at which its pair may change
         with no new input: an effect time, a window close that may bring a default review, a
         removal, or an action already in the log."""
@@ -398,50 +292,38 @@ class IncrementalScorer:
 
     # -- running account sums --------------------------------------------------------------
 
-    def _counted(self, author: int, rows: np.ndarray) -> np.ndarray:
-        u = self.ledger.units
-        return u.exists[author, rows] & (u.status[author, rows] == L.COUNTED)
-
     def _seller_terms(self, rows: np.ndarray, as_of: int) -> np.ndarray:
-        """What each order adds to its seller's sums (``_SELLER_COLS``) as of ``as_of``, from the
-        ledger as it stands: the terms of ``core._accounts`` for sellers, one order at a time."""
-        led, r = self.ledger, self.rules
-        counted = self._counted(L.BUYER, rows)
-        rating = led.units.rating[L.BUYER, rows]
-        recent = counted & (led.units.effective_at[L.BUYER, rows] > as_of - days(r.positive_rate_days))
-        dsr_in = (led.dsr.exists[rows] & (led.dsr.status[rows] == L.COUNTED)
-                  & (led.dsr.at[rows] > as_of - days(r.dsr_mean_days)))  # DSR-MEAN
-        d_rows = np.where(dsr_in, led.accepted.dsr_row[rows], -1)
-        values = [core.pick(getattr(self._actions, dim), d_rows, 0) for dim in L.DSR_DIMENSIONS]
+        """What each order adds to its seller's sums (``_SELLER_COLS``) as of ``as_of``: its
+        ``ledger.shares``, as small whole numbers."""
+        share = shares(self.ledger, self.rules, as_of, rows)
+        rating, recent = share.seller_rating, share.recent
+        values = dsr_values(self._actions, share.dsr_row).values()
         return np.array([
-            np.where(counted, rating, 0),  # SCORE-CREDIT
-            counted & (rating == L.GOOD), counted & (rating == L.NEUTRAL), counted & (rating == L.BAD),
+            np.where(rating != L.NO_RATING, rating, 0),  # SCORE-CREDIT
+            rating == L.GOOD, rating == L.NEUTRAL, rating == L.BAD,
             recent & (rating == L.GOOD), recent,  # SCORE-POSITIVE-RATE
             *(v > 0 for v in values), *values,  # DSR-MEAN: an empty dimension (0) is not rated
         ], np.int8)
 
-    def _buyer_terms(self, rows: np.ndarray) -> np.ndarray:
+    def _buyer_terms(self, rows: np.ndarray, as_of: int) -> np.ndarray:
         """What each order adds to its buyer's sums (``_BUYER_COLS``): the seller's review of the
-        buyer, and the tmall buyer credit (DSR-TMALL-BUYER)."""
-        led = self.ledger
-        counted = self._counted(L.SELLER, rows)
-        rating = led.units.rating[L.SELLER, rows]
-        tmall = led.dsr.credit_exists[rows] & (led.dsr.credit_status[rows] == L.COUNTED)
+        buyer, and the tmall buyer credit (a good, DSR-TMALL-BUYER)."""
+        share = shares(self.ledger, self.rules, as_of, rows)
+        rating, tmall = share.buyer_rating, share.tmall
         return np.array([
-            np.where(counted, rating, 0) + tmall, (counted & (rating == L.GOOD)) + tmall,
-            counted & (rating == L.NEUTRAL), counted & (rating == L.BAD),
+            np.where(rating != L.NO_RATING, rating, 0) + tmall, (rating == L.GOOD) + tmall,
+            rating == L.NEUTRAL, rating == L.BAD,
         ], np.int8)
 
     def _window_exit(self, rows: np.ndarray, as_of: int) -> np.ndarray:
         """The instant each order's review leaves the positive-rate window or its DSR the DSR-mean
         window (NEVER if neither is inside one now)."""
         led, r = self.ledger, self.rules
-        review_out = led.units.effective_at[L.BUYER, rows] + days(r.positive_rate_days)
-        dsr_out = led.dsr.at[rows] + days(r.dsr_mean_days)
-        review_in = self._counted(L.BUYER, rows) & (review_out > as_of)
-        dsr_in = led.dsr.exists[rows] & (led.dsr.status[rows] == L.COUNTED) & (dsr_out > as_of)
+        review_out = review_window_exit(led.units.effective_at[L.BUYER, rows], r)
+        dsr_out = dsr_window_exit(led.dsr.at[rows], r)
+        review_in = counted_reviews(led.units, rows)[L.BUYER] & (review_out > as_of)
+        dsr_in = counted_dsr(led.dsr, rows) & (dsr_out > as_of)
         return np.minimum(np.where(review_in, review_out, NEVER), np.where(dsr_in, dsr_out, NEVER))
-
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -463,7 +345,7 @@ class IncrementalScorer:
             return self.scores()[0]
         ids, slots = self._sellers.sorted()
         s = dict(zip(_SELLER_COLS, self._seller_sums[:, slots]))
-        return core.seller_scores(
+        return seller_scores(
             ids.copy(), s["credit"], s["good"], s["neutral"], s["bad"], s["recent_good"], s["recent_all"],
             {d: s[f"n_{d}"] for d in L.DSR_DIMENSIONS}, {d: s[f"total_{d}"] for d in L.DSR_DIMENSIONS},
             self.rules.level_thresholds)
@@ -476,7 +358,7 @@ class IncrementalScorer:
         b = dict(zip(_BUYER_COLS, self._buyer_sums[:, slots]))
         return BuyerScores(
             buyer_id=ids.copy(), credit=b["credit"],
-            level=core.level_of(b["credit"], self.rules.level_thresholds),
+            level=level_of(b["credit"], self.rules.level_thresholds),
             good=b["good"].astype(np.int64), neutral=b["neutral"].astype(np.int64),
             bad=b["bad"].astype(np.int64))
 

@@ -15,8 +15,7 @@ numpy array; times are int64 seconds (``sim.timeutil``), ``NEVER`` where a time 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -171,51 +170,38 @@ class ReviewRows(_Columns):
 
 
 class ReviewParts(ReviewRows):
-    """Review rows kept as consecutive parts (the input's actions, then the system rows).
+    """Review rows kept as consecutive parts, each a ``ReviewRows`` (the input's actions, then the
+    system rows).
 
-    A column is concatenated from its parts on first use, so this is a ``ReviewRows`` to every
-    reader; ``parts()`` lets a writer stream the parts without building whole columns, which at
-    tens of millions of rows saves a copy of every column. A part's column may be given as a
-    function that makes it, called when needed and not kept. A whole part may be given as a
-    ``Future`` of its columns (the core still making it in another thread); it is waited for when
-    first reached.
+    A column of the whole is joined from the parts when first read, so this is a ``ReviewRows`` to
+    every reader; ``parts()`` lets a writer stream the parts without joining them, which at tens of
+    millions of rows saves a copy of every column. A column that is the same on every row of a part
+    may be a read-only broadcast array.
     """
 
-    def __init__(self, parts: list["dict[str, np.ndarray | Callable[[], np.ndarray]] | Future"]) -> None:
-        self._parts = parts
+    def __init__(self, parts: list[ReviewRows]) -> None:
+        self._parts = list(parts)
 
     def parts(self, names: Iterable[str] | None = None) -> Iterator[dict[str, np.ndarray]]:
-        """Each part's columns (only ``names``, if given), in order, each part made when reached."""
-        for k in range(len(self._parts)):
-            part = self._part(k)
-            yield {name: _made(part[name]) for name in (part if names is None else names)}
-
-    def _part(self, k: int) -> dict:
-        part = self._parts[k]
-        if isinstance(part, Future):
-            part = self._parts[k] = part.result()
-        return part
+        """Each part's columns (only ``names``, if given), in order."""
+        for part in self._parts:
+            yield {name: getattr(part, name) for name in (_REVIEW_COLUMNS if names is None else names)}
 
     def __getattr__(self, name: str) -> np.ndarray:
         if name not in _REVIEW_COLUMNS:
             raise AttributeError(name)
-        column = np.concatenate([_made(self._part(k)[name]) for k in range(len(self._parts))])
-        setattr(self, name, column)  # made once: __getattr__ is not called again for it
+        column = np.concatenate([getattr(part, name) for part in self._parts])
+        setattr(self, name, column)  # joined once: __getattr__ is not called again for it
         return column
 
     def __len__(self) -> int:
-        return sum(len(self._part(k)["order_id"]) for k in range(len(self._parts)))
+        return sum(len(part) for part in self._parts)
 
     def take(self, index: np.ndarray) -> ReviewRows:
         return ReviewRows(**self.columns()).take(index)
 
 
-_REVIEW_COLUMNS = frozenset(f.name for f in fields(ReviewRows))
-
-
-def _made(column: "np.ndarray | Callable[[], np.ndarray]") -> np.ndarray:
-    """A part's column, made now if it was given as a function."""
-    return column() if callable(column) else column
+_REVIEW_COLUMNS = tuple(f.name for f in fields(ReviewRows))
 
 
 @dataclass
@@ -249,23 +235,12 @@ class BuyerScores(_Columns):
 
 @dataclass
 class ScoreResult:
-    """Everything scoring produces for one as-of time.
-
-    The core may hand over ``sellers`` or ``buyers`` as a ``Future`` while it still sums them in
-    another thread, so that a writer can start on the review rows; reading the field waits for it.
-    """
+    """Everything scoring produces for one as-of time."""
 
     as_of: int
     reviews: ReviewRows
     sellers: SellerScores
     buyers: BuyerScores
-
-    def __getattribute__(self, name: str):
-        value = object.__getattribute__(self, name)
-        if isinstance(value, Future):
-            value = value.result()
-            object.__setattr__(self, name, value)
-        return value
 
 
 def default_as_of(orders: Orders, actions: Actions) -> int:
