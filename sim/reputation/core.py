@@ -147,7 +147,7 @@ def _sum_chunks(view: LogView, accounts: Accounts | None, chunks: list[Callable[
     """Stages 1-5 chunk by chunk, in ``workers`` threads, into ``totals``. ``chunks`` make their
     chunk when called, so that only the chunks being scored are in memory.
 
-    With reviewer weighting (RULES.md section 8) a review's weight depends on its author's buyer
+    With reviewer weighting (KNOB-REVIEWER-WEIGHT, docs/rules.md) a review's weight depends on its author's buyer
     credit over the whole log, so the chunks are evaluated twice: once for that credit, once for
     the points.
     """

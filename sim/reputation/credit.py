@@ -1,5 +1,5 @@
 """Credit points: what each counted review and tmall buyer credit is worth (SCORE-CREDIT), with the
-optional reviewer weighting and decay of RULES.md section 8.
+optional reviewer weighting and decay (KNOB-REVIEWER-WEIGHT, KNOB-DECAY in docs/rules.md).
 
 ``plain_points`` are the points before weighting and decay (the rating of a counted review, one per
 counted tmall credit); ``points`` applies the weight of each review's author and the decay.

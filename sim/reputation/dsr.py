@@ -40,7 +40,7 @@ def dsr_statuses(ctx: ChunkContext, acc: Accepted) -> Dsr:
     at = pick(a.at, acc.dsr_row, NEVER)
     status = np.full(n, L.COUNTED, np.int8)
     status[ctx.cancelled] = L.CANCELLED
-    if rules.min_reviewer_age_days is not None:  # RULES.md section 8, reviewer account age
+    if rules.min_reviewer_age_days is not None:  # KNOB-REVIEWER-AGE
         young = at - account_opened(ctx.accounts, o.buyer_id) < days(rules.min_reviewer_age_days)
         status = np.where(young, np.minimum(status, L.INELIGIBLE), status)
     status = np.where(ctx.removed, np.minimum(status, L.REMOVED), status)  # SCORE-REMOVED

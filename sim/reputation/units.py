@@ -63,9 +63,9 @@ def units(ctx: ChunkContext, acc: Accepted) -> Units:
     status = np.full((2, n), L.COUNTED, np.int8)
     status[:, ctx.cancelled] = L.CANCELLED
     ineligible = np.zeros((2, n), dtype=bool)
-    if rules.min_amount is not None:  # RULES.md section 8: minimum amount for credit
+    if rules.min_amount is not None:  # KNOB-MIN-AMOUNT
         ineligible |= (o.amount <= rules.min_amount)[None, :]
-    if rules.min_reviewer_age_days is not None:  # RULES.md section 8: reviewer account age
+    if rules.min_reviewer_age_days is not None:  # KNOB-REVIEWER-AGE
         for author, ids in ((L.BUYER, o.buyer_id), (L.SELLER, o.seller_id)):
             opened = account_opened(ctx.accounts, ids)
             ineligible[author] |= given_at[author] - opened < days(rules.min_reviewer_age_days)

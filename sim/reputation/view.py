@@ -4,7 +4,7 @@
 ``ChunkContext`` is one chunk of whole sellers (``sim.reputation.chunking``): its orders and
 actions (gathered from the log on first use), the rule set's windows in seconds, and per-order
 columns every stage reads (cancelled, removed, month, the pair groups). ``account_opened`` reads
-the optional accounts table (the reviewer-age knob, RULES.md section 8).
+the optional accounts table (the reviewer-age knob, KNOB-REVIEWER-AGE).
 """
 
 from __future__ import annotations
