@@ -34,6 +34,7 @@ gen_log = importlib.import_module("gen_log")
 
 N_ORDERS = 12_000
 WEIGHTED = TAOBAO.replace(credit_half_life_days=60, reviewer_weight="buyer_credit", reviewer_weight_full_credit=4)
+AGED = TAOBAO.replace(min_reviewer_age_days=30)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def client():
 
 @pytest.fixture(scope="module")
 def log(tmp_path_factory) -> tuple[Path, Path]:
-    """(orders dataset, reviews dataset)."""
+    """(orders dataset, reviews dataset, accounts dataset)."""
     orders, actions = gen_log.generate(N_ORDERS, seed=5)
     orders = orders.take(np.random.default_rng(5).permutation(len(orders)))
     order_table, review_table = gen_log.to_tables(orders, actions)
@@ -64,20 +65,31 @@ def log(tmp_path_factory) -> tuple[Path, Path]:
         pq.write_table(review_table.slice(cuts[k], cuts[k + 1] - cuts[k]), root / "reviews" / f"part-{k}.parquet",
                        row_group_size=2000)
     (root / "reviews" / "_SUCCESS").write_text("")  # not a data file
-    return root / "orders", root / "reviews"
+    # Accounts of some buyers and sellers, opened around the log's first months, in two files.
+    rng = np.random.default_rng(6)
+    ids = np.unique(np.concatenate([orders.buyer_id, orders.seller_id]))
+    ids = rng.permutation(ids[rng.random(len(ids)) < 0.7])
+    opened = orders.created_at.min() + rng.integers(-30, 90, len(ids)) * 86_400
+    (root / "accounts").mkdir()
+    half = len(ids) // 2
+    for k, rows in enumerate((slice(0, half), slice(half, None))):
+        pq.write_table(pa.table({"account_id": ids[rows], "created_at": pa.array(opened[rows] * 1_000, pa.timestamp("ms", "UTC"))}),
+                       root / "accounts" / f"part-{k}.parquet")
+    return root / "orders", root / "reviews", root / "accounts"
 
 
-def one_machine(log, rules, out: Path) -> dict[str, pa.Table]:
-    score_files(log[0], log[1], out, rules, fmt="parquet")
+def one_machine(log, rules, out: Path, accounts=None) -> dict[str, pa.Table]:
+    score_files(log[0], log[1], out, rules, fmt="parquet", accounts_path=accounts)
     return {name: pq.read_table(out / f"{name}.parquet") for name in ("sellers", "buyers", "reviews")}
 
 
-@pytest.mark.parametrize("rules, partitions", [(TAOBAO, 3), (WEIGHTED, 1), (WEIGHTED, 7)],
-                         ids=["taobao-3", "weighted-1", "weighted-7"])
+@pytest.mark.parametrize("rules, partitions", [(TAOBAO, 3), (WEIGHTED, 1), (WEIGHTED, 7), (AGED, 4)],
+                         ids=["taobao-3", "weighted-1", "weighted-7", "accounts-4"])
 def test_distributed_equals_one_machine(client, log, tmp_path, rules, partitions):
-    expected = one_machine(log, rules, tmp_path / "one")
-    figures = score_on_dask(client, log[0], log[1], tmp_path / "dist", rules, partitions=partitions,
-                            piece_rows=3000)
+    accounts = log[2] if rules is AGED else None
+    expected = one_machine(log, rules, tmp_path / "one", accounts)
+    figures = score_on_dask(client, log[0], log[1], tmp_path / "dist", rules, accounts=accounts,
+                            partitions=partitions, piece_rows=3000)
     got = read_dataset_result(tmp_path / "dist")
     for name, table in expected.items():
         assert got[name].schema == table.schema, name
@@ -88,6 +100,8 @@ def test_distributed_equals_one_machine(client, log, tmp_path, rules, partitions
     if rules is WEIGHTED:  # the case is not vacuous: points are fractional and weights bite
         credit = expected["buyers"].column("credit").to_numpy()
         assert (credit != np.round(credit)).any()
+    if rules is AGED:  # the reviewer-age knob makes some reviews ineligible
+        assert "ineligible" in expected["reviews"].column("status").to_pylist()
 
 
 def test_dataset_reads_as_the_concatenated_files(log):

@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from sim.errors import InputError
 from sim.io import logfiles as F
-from sim.io.dataset import DataFile, repeat_error
+from sim.io.dataset import UNIQUE_ACCOUNT, UNIQUE_ORDER, DataFile, repeat_error
 from sim.io.parquet import write_parquet
 from sim.io.results import buyers_table, reviews_table, sellers_table
 from sim.reputation import credit
@@ -46,8 +46,6 @@ ORDER_COLUMNS = [c.name for c in F.ORDER_COLUMNS]
 ACTION_COLUMNS = [c.name for c in F.ACTION_COLUMNS]
 #: Order ids per shard sent to the job to cut the system rows into ranges of about equal size.
 SAMPLE = 256
-UNIQUE_ORDER = "an order id not used on an earlier row"
-UNIQUE_ACCOUNT = "an account id not used on an earlier row"
 
 
 @dataclass(frozen=True)

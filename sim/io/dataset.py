@@ -137,15 +137,24 @@ def repeat_error(at: tuple[str, int], first: tuple[str, int], column: str, expec
     return InputError(at[0], f"row {at[1] + 1}, column '{column}'", f"{expected} ({here} has it)", str(got))
 
 
+UNIQUE_ORDER = "an order id not used on an earlier row"
+UNIQUE_ACCOUNT = "an account id not used on an earlier row"
+
+
 def read_orders(path: str | Path) -> Orders:
     """Orders from a file or a dataset; order ids must be unique over the whole log."""
     if not Path(path).is_dir():
         return F.read_orders(path)
-    columns, located, _ = _read_all(path, F.ORDER_COLUMNS)
-    error = repeated_key(columns["order_id"], located, "order_id", "an order id not used on an earlier row")
+    return Orders(**_read_keyed(path, F.ORDER_COLUMNS, "order_id", UNIQUE_ORDER))
+
+
+def _read_keyed(path, columns, key: str, expected: str) -> dict[str, np.ndarray]:
+    """The columns of a dataset whose ``key`` column must hold distinct ids."""
+    read, located, _ = _read_all(path, columns)
+    error = repeated_key(read[key], located, key, expected)
     if error is not None:
         raise error
-    return Orders(**columns)
+    return read
 
 
 def read_actions(path: str | Path, orders: Orders, orders_source: str = "the orders") -> Actions:
@@ -167,8 +176,4 @@ def read_accounts(path: str | Path) -> Accounts:
     """Account opening times from a file or a dataset; account ids must be unique."""
     if not Path(path).is_dir():
         return F.read_accounts(path)
-    columns, located, _ = _read_all(path, F.ACCOUNT_COLUMNS)
-    error = repeated_key(columns["account_id"], located, "account_id", "an account id not used on an earlier row")
-    if error is not None:
-        raise error
-    return Accounts(**columns)
+    return Accounts(**_read_keyed(path, F.ACCOUNT_COLUMNS, "account_id", UNIQUE_ACCOUNT))
