@@ -350,6 +350,7 @@ def dask_vs_one_machine(n: int, orders: Path, reviews: Path, partitions: int | N
             return {"ok": False, "one_s": one_s, "one_peak": one_peak, "limit": limit,
                     "error": "dask: " + (proc.stderr.strip().splitlines() or ["?"])[-1]}
         dask = json.loads(proc.stdout.strip().splitlines()[-1])
+        dask["killed"] = proc.stderr.count("memory budget. Restarting")  # by the nanny, over the limit
         proc = subprocess.run([sys.executable, __file__, "_compare", str(one), str(dist)],
                               capture_output=True, text=True)
         same = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"compare": False}
@@ -368,7 +369,8 @@ def report_dask(n: int, r: dict) -> None:
     print(f"one machine (repsim score --format parquet): {r['one_s']:.1f} s wall, peak RSS {_gb(r['one_peak'])}")
     print(f"dask ({d['partitions']} partitions, worker memory limit {_gb(d['limit'])} = a third of that peak): "
           f"{d['wall_s']:.1f} s wall; peak RSS per worker {', '.join(_gb(p) for p in d['worker_peaks'])}; "
-          f"driver {_gb(d['driver_peak'])}")
+          f"driver {_gb(d['driver_peak'])}; workers killed for exceeding the limit: {d['killed']}")
+    print("dask stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in d["seconds"].items()))
     print(f"identical to one machine: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in r["identical"].items()))
     print(f"load average before the dask run {r['load_before_dask']:.2f}, after {r['load_after']:.2f} (2 CPUs)")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import math
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -35,9 +36,15 @@ from sim.io.results import write_manifest
 from sim.distributed import tasks as T
 from sim.rules.ruleset import RuleSet
 
-#: Orders per partition when not chosen: a worker scoring a partition of 10M / 16 orders of the
-#: benchmark log peaked at about 0.45 GiB (docs/distributed.md).
+#: Orders per partition when not chosen, at most.
 PARTITION_ORDERS = 1 << 20
+#: What a worker's memory must hold (docs/distributed.md): the process itself, and per order of the
+#: partition it scores (a worker scoring a 1M-order partition of the benchmark log peaked at
+#: 0.5-0.7 GiB). Partitions are sized to fill ``MEMORY_SHARE`` of a worker thread's memory limit,
+#: the rest being headroom below the limit at which the nanny kills the worker.
+WORKER_BYTES = 150 << 20
+BYTES_PER_ORDER = 540
+MEMORY_SHARE = 0.6
 #: Rows of an input file read by one task, at most (whole Parquet row groups; a CSV file is read whole).
 PIECE_ROWS = 1 << 20
 SHARD_KINDS = ("orders", "order_ids", "actions", "accounts", "partition_actions", "account_needs",
@@ -62,16 +69,23 @@ def connect(address: str):
     return Client(address)
 
 
-def default_partitions(orders_files, workers: int) -> int:
-    """Enough partitions for ``PARTITION_ORDERS`` orders each, and at least one per worker. Parquet
-    files tell their row counts; a CSV file is taken at 64 bytes a row."""
+def default_partitions(orders_files, client) -> int:
+    """Partitions of at most ``PARTITION_ORDERS`` orders, small enough for the smallest memory
+    limit per worker thread, and at least one per worker thread. Parquet files tell their row
+    counts; a CSV file is taken at 64 bytes a row."""
     rows = 0
     for f in orders_files:
         try:
             rows += pq.ParquetFile(f.path).metadata.num_rows
         except Exception:  # CSV, or unreadable (reading it reports that)
             rows += f.path.stat().st_size // 64 if f.path.exists() else 0
-    return max(workers, math.ceil(rows / PARTITION_ORDERS), 1)
+    workers = client.scheduler_info().get("workers", {}).values()
+    threads = sum(w.get("nthreads", 1) for w in workers)
+    per_part = PARTITION_ORDERS
+    limits = [w["memory_limit"] / max(1, w.get("nthreads", 1)) for w in workers if w.get("memory_limit")]
+    if limits:
+        per_part = min(per_part, max(1, int((MEMORY_SHARE * min(limits) - WORKER_BYTES) / BYTES_PER_ORDER)))
+    return max(threads, math.ceil(rows / per_part), 1)
 
 
 def score_on_dask(client, orders: str | Path, reviews: str | Path, out: str | Path, rules: RuleSet,
@@ -81,8 +95,7 @@ def score_on_dask(client, orders: str | Path, reviews: str | Path, out: str | Pa
     into ``out``; returns the manifest's figures. Raises ``InputError`` for bad input, leaving nothing."""
     files = {"orders": dataset_files(orders), "reviews": dataset_files(reviews),
              "accounts": dataset_files(accounts) if accounts is not None else []}
-    workers = max(1, len(client.scheduler_info().get("workers", {})))
-    P = partitions or default_partitions(files["orders"], workers)
+    P = partitions or default_partitions(files["orders"], client)
     with atomic_output_dir(out) as staging:
         scratch = staging / ".scratch"
         for name in ("sellers", "buyers", "reviews"):
@@ -134,7 +147,7 @@ def score_on_dask(client, orders: str | Path, reviews: str | Path, out: str | Pa
         write_manifest(staging, as_of, rules, "parquet dataset", figures, partitions=P,
                        row_order="sellers by seller_id and buyers by buyer_id within each file; "
                                  "review rows in the one-machine order by their column 'row'")
-    return {"as_of": as_of, "partitions": P, **figures}
+    return {"as_of": as_of, "partitions": P, **figures, "seconds": run.seconds}
 
 
 class _Runner:
@@ -144,11 +157,13 @@ class _Runner:
 
     def __init__(self, client) -> None:
         self.client = client
+        self.seconds: dict[str, float] = {}  # per task function, wall time of its stages
 
     def __call__(self, fn, *args) -> list:
         args = [list(a) for a in args]
         if not args or not args[-1]:
             return []
+        start = time.perf_counter()
         futures = self.client.map(fn, *args, pure=False)
         try:
             results = self.client.gather(futures)
@@ -156,6 +171,7 @@ class _Runner:
             with contextlib.suppress(Exception):
                 self.client.cancel(futures)
             raise
+        self.seconds[fn.__name__] = self.seconds.get(fn.__name__, 0.0) + time.perf_counter() - start
         failures = [r for r in results if isinstance(r, T.Failure)]
         if failures:
             raise min(failures, key=lambda f: f.rank).error
