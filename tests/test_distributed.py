@@ -167,3 +167,28 @@ def test_repeated_order_id_across_files(client, log, tmp_path):
         assert error.source.endswith("b.parquet") and error.where == "row 1, column 'order_id'"
         assert f"row 11 of {orders / 'platform=taobao' / 'a.parquet'} has it" in error.expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders"]
+
+
+def test_csv_inputs_and_empty_partitions(client, tmp_path):
+    """The example log (CSV, 3 sellers) in 8 partitions: most partitions are empty."""
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    orders, reviews = examples / "orders.csv", examples / "reviews.csv"
+    expected = one_machine((orders, reviews), WEIGHTED, tmp_path / "one")
+    score_on_dask(client, orders, reviews, tmp_path / "dist", WEIGHTED, partitions=8)
+    got = read_dataset_result(tmp_path / "dist")
+    for name, table in expected.items():
+        assert got[name].equals(table), name
+    assert len(list((tmp_path / "dist" / "reviews").glob("part-*.parquet"))) == 8
+
+
+def test_failure_in_the_last_stage_leaves_nothing(client, log, tmp_path, monkeypatch):
+    """A job that fails after every partition has written its files leaves no directory."""
+    from sim.distributed import tasks
+
+    def broken(*args):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(tasks, "system_rows", broken)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        score_on_dask(client, log[0], log[1], tmp_path / "out", TAOBAO, partitions=2)
+    assert list(tmp_path.iterdir()) == []

