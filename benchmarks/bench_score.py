@@ -309,8 +309,10 @@ def _child_dask(orders: str, reviews: str, out: str, limit: int, partitions: int
         figures = score_on_dask(client, orders, reviews, out, TAOBAO, partitions=partitions or None)
         wall = time.perf_counter() - t
         peaks = sorted(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024).values())
+        cpu = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_utime
+                         + resource.getrusage(resource.RUSAGE_SELF).ru_stime)
     cluster.close()
-    return {"wall_s": wall, "worker_peaks": peaks, "limit": limit, **figures,
+    return {"wall_s": wall, "worker_peaks": peaks, "limit": limit, **figures, "worker_cpu_s": sorted(cpu.values()),
             "driver_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
@@ -341,6 +343,7 @@ def dask_vs_one_machine(n: int, orders: Path, reviews: Path, partitions: int | N
         if proc.returncode != 0:
             return {"ok": False, "error": "one machine: " + (proc.stderr.strip().splitlines() or ["?"])[-1]}
         one_peak = int(_time_field(proc.stderr, r"Maximum resident set size \(kbytes\)")) * 1024
+        one_cpu = (_time_field(proc.stderr, r"User time \(seconds\)") or 0) + (_time_field(proc.stderr, r"System time \(seconds\)") or 0)
         limit = one_peak // 3
         dist = work / "dist"
         load = os.getloadavg()[0]
@@ -354,7 +357,7 @@ def dask_vs_one_machine(n: int, orders: Path, reviews: Path, partitions: int | N
         proc = subprocess.run([sys.executable, __file__, "_compare", str(one), str(dist)],
                               capture_output=True, text=True)
         same = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"compare": False}
-        return {"ok": True, "one_s": one_s, "one_peak": one_peak, "dask": dask, "identical": same,
+        return {"ok": True, "one_s": one_s, "one_cpu_s": one_cpu, "one_peak": one_peak, "dask": dask, "identical": same,
                 "load_before_dask": load, "load_after": os.getloadavg()[0]}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -366,9 +369,10 @@ def report_dask(n: int, r: dict) -> None:
         print(f"FAILED: {r['error']}")
         return
     d = r["dask"]
-    print(f"one machine (repsim score --format parquet): {r['one_s']:.1f} s wall, peak RSS {_gb(r['one_peak'])}")
+    print(f"one machine (repsim score --format parquet): {r['one_s']:.1f} s wall, {r['one_cpu_s']:.1f} s CPU, "
+          f"peak RSS {_gb(r['one_peak'])}")
     print(f"dask ({d['partitions']} partitions, worker memory limit {_gb(d['limit'])} = a third of that peak): "
-          f"{d['wall_s']:.1f} s wall; peak RSS per worker {', '.join(_gb(p) for p in d['worker_peaks'])}; "
+          f"{d['wall_s']:.1f} s wall, CPU per worker {', '.join(f'{c:.1f} s' for c in d['worker_cpu_s'])}; peak RSS per worker {', '.join(_gb(p) for p in d['worker_peaks'])}; "
           f"driver {_gb(d['driver_peak'])}; workers killed for exceeding the limit: {d['killed']}")
     print("dask stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in d["seconds"].items()))
     print(f"identical to one machine: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in r["identical"].items()))
