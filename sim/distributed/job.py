@@ -39,11 +39,11 @@ from sim.rules.ruleset import RuleSet
 #: Orders per partition when not chosen, at most.
 PARTITION_ORDERS = 1 << 20
 #: What a worker's memory must hold (docs/distributed.md): the process itself, and per order of the
-#: partition it scores (a worker scoring a 1M-order partition of the benchmark log peaked at
-#: 0.5-0.7 GiB). Partitions are sized to fill ``MEMORY_SHARE`` of a worker thread's memory limit,
-#: the rest being headroom below the limit at which the nanny kills the worker.
-WORKER_BYTES = 150 << 20
-BYTES_PER_ORDER = 540
+#: partition it scores (workers scoring partitions of 1M and of 0.67M orders of the benchmark log
+#: peaked at 0.63-0.77 and 0.60-0.70 GiB). Partitions are sized to fill ``MEMORY_SHARE`` of a worker
+#: thread's memory limit, the rest being headroom below the limit at which the nanny kills it.
+WORKER_BYTES = 200 << 20
+BYTES_PER_ORDER = 600
 MEMORY_SHARE = 0.6
 #: Rows of an input file read by one task, at most (whole Parquet row groups; a CSV file is read whole).
 PIECE_ROWS = 1 << 20
