@@ -27,6 +27,12 @@ earlier measurements:
 With ``--vs CHECKOUT`` (another checkout of repsim with its own ``.venv``), (a) and (b) of both are
 run in turn instead, and the ratios this/other are printed pair by pair and as a median.
 
+With ``--dask`` (the ``dask`` extra), instead: each size (default 10M) is scored end to end on one
+machine as in (a), keeping its output, and then on a Dask LocalCluster of 2 worker processes, each
+limited to a third of the one-machine peak RSS (``repsim score --dask``'s job, in a child process;
+a worker over its limit is killed and the job fails). It prints both times, the one-machine peak
+and each worker's peak RSS, and checks that every output table is identical.
+
 Targets (printed as ok / MISS): 10M orders end to end <= 10 s and <= 6 GB; core >= 3M reviews/s.
 Benchmarks report figures; they are not timed tests.
 """
@@ -333,6 +339,94 @@ def versus(tree: Path, orders: Path, reviews: Path, rounds: int) -> dict:
                       f"(min {ratios[0]:.3f}, max {ratios[-1]:.3f}, {len(ratios)} pairs)")
     return out
 
+# --dask: a LocalCluster of 2 workers, each with a third of the one-machine peak
+
+
+def _child_dask(orders: str, reviews: str, out: str, limit: int, partitions: int) -> dict:
+    import dask
+    from distributed import Client, LocalCluster
+
+    from sim.distributed.job import score_on_dask
+    from sim.rules.presets import TAOBAO
+
+    dask.config.set({"distributed.worker.memory.target": False, "distributed.worker.memory.spill": False,
+                     "distributed.worker.memory.pause": False})
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=limit,
+                           dashboard_address=None)
+    with Client(cluster) as client:
+        t = time.perf_counter()
+        figures = score_on_dask(client, orders, reviews, out, TAOBAO, partitions=partitions or None)
+        wall = time.perf_counter() - t
+        peaks = sorted(client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024).values())
+        cpu = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_utime
+                         + resource.getrusage(resource.RUSAGE_SELF).ru_stime)
+    cluster.close()
+    return {"wall_s": wall, "worker_peaks": peaks, "limit": limit, **figures, "worker_cpu_s": sorted(cpu.values()),
+            "driver_peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def _child_compare(one: str, dist: str) -> dict:
+    import pyarrow.parquet as pq
+
+    from sim.distributed.job import read_dataset_result
+
+    got = read_dataset_result(dist)
+    same = {}
+    for name, table in got.items():
+        expected = pq.read_table(Path(one) / f"{name}.parquet")
+        same[name] = bool(table.schema == expected.schema and table.equals(expected))
+    return same
+
+
+def dask_vs_one_machine(n: int, orders: Path, reviews: Path, partitions: int | None) -> dict:
+    """One machine end to end (output kept), then the LocalCluster run, then the comparison."""
+    work = Path(tempfile.mkdtemp(prefix="bench-dask-", dir=DATA))
+    try:
+        command, how = _repsim_command()
+        one = work / "one"
+        args = ["/usr/bin/time", "-v"] + command + ["--orders", str(orders), "--reviews", str(reviews),
+                                                    "--out", str(one), "--format", "parquet"]
+        t = time.perf_counter()
+        proc = subprocess.run(args, capture_output=True, text=True, env=_env())
+        one_s = time.perf_counter() - t
+        if proc.returncode != 0:
+            return {"ok": False, "error": "one machine: " + (proc.stderr.strip().splitlines() or ["?"])[-1]}
+        one_peak = int(_time_field(proc.stderr, r"Maximum resident set size \(kbytes\)")) * 1024
+        one_cpu = (_time_field(proc.stderr, r"User time \(seconds\)") or 0) + (_time_field(proc.stderr, r"System time \(seconds\)") or 0)
+        limit = one_peak // 3
+        dist = work / "dist"
+        load = os.getloadavg()[0]
+        proc = subprocess.run([sys.executable, __file__, "_dask", str(orders), str(reviews), str(dist),
+                               str(limit), str(partitions or 0)], capture_output=True, text=True, env=_env())
+        if proc.returncode != 0:
+            return {"ok": False, "one_s": one_s, "one_peak": one_peak, "limit": limit,
+                    "error": "dask: " + (proc.stderr.strip().splitlines() or ["?"])[-1]}
+        dask = json.loads(proc.stdout.strip().splitlines()[-1])
+        dask["killed"] = proc.stderr.count("memory budget. Restarting")  # by the nanny, over the limit
+        proc = subprocess.run([sys.executable, __file__, "_compare", str(one), str(dist)],
+                              capture_output=True, text=True)
+        same = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {"compare": False}
+        return {"ok": True, "one_s": one_s, "one_cpu_s": one_cpu, "one_peak": one_peak, "dask": dask, "identical": same,
+                "load_before_dask": load, "load_after": os.getloadavg()[0]}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report_dask(n: int, r: dict) -> None:
+    print(f"\n== {n:,} orders: one machine vs Dask LocalCluster (2 workers, 1 thread each) ==")
+    if not r["ok"]:
+        print(f"FAILED: {r['error']}")
+        return
+    d = r["dask"]
+    print(f"one machine (repsim score --format parquet): {r['one_s']:.1f} s wall, {r['one_cpu_s']:.1f} s CPU, "
+          f"peak RSS {_gb(r['one_peak'])}")
+    print(f"dask ({d['partitions']} partitions, worker memory limit {_gb(d['limit'])} = a third of that peak): "
+          f"{d['wall_s']:.1f} s wall, CPU per worker {', '.join(f'{c:.1f} s' for c in d['worker_cpu_s'])}; peak RSS per worker {', '.join(_gb(p) for p in d['worker_peaks'])}; "
+          f"driver {_gb(d['driver_peak'])}; workers killed for exceeding the limit: {d['killed']}")
+    print("dask stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in d["seconds"].items()))
+    print("identical to one machine: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in r["identical"].items()))
+    print(f"load average before the dask run {r['load_before_dask']:.2f}, after {r['load_after']:.2f} (2 CPUs)")
+
 
 # ---------------------------------------------------------------------------------------------
 # report
@@ -367,10 +461,19 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "_memory":
         print(json.dumps(_child_fresh_memory(int(argv[1]))))
         return 0
+    if argv and argv[0] == "_dask":
+        print(json.dumps(_child_dask(argv[1], argv[2], argv[3], int(argv[4]), int(argv[5]))))
+        return 0
+    if argv and argv[0] == "_compare":
+        print(json.dumps(_child_compare(argv[1], argv[2])))
+        return 0
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000],
-                        help="log sizes in orders (default: 1000000 10000000)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=None,
+                        help="log sizes in orders (default: 1000000 10000000; with --dask 10000000)")
+    parser.add_argument("--dask", action="store_true",
+                        help="one machine against a Dask LocalCluster of 2 workers with a third of its memory each")
+    parser.add_argument("--partitions", type=int, default=None, help="with --dask: partitions (default: the job's)")
     parser.add_argument("--pandas-size", type=int, default=200_000,
                         help="log size for the pandas baseline against the core (0 skips it)")
     parser.add_argument("--seed", type=int, default=1)
@@ -399,6 +502,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs at start (other work on the machine skews the timings)")
     print(f"python {platform.python_version()}, numpy {numpy.__version__}, pyarrow {pyarrow.__version__}, "
           f"{os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
+    if args.dask:
+        results = {}
+        for n in args.sizes or [TARGET_SIZE]:
+            orders, reviews = log_paths(n, args.seed, DATA)
+            results[n] = dask_vs_one_machine(n, orders, reviews, args.partitions)
+            report_dask(n, results[n])
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2, default=str))
+        return 0 if all(r["ok"] and all(r["identical"].values()) for r in results.values()) else 1
+    args.sizes = args.sizes or [1_000_000, 10_000_000]
     memory = fresh_memory_cost()
     if memory["ok"]:
         print(f"memory: {memory['fresh_s_per_gib']:.2f} s per GiB never touched before, "

@@ -57,6 +57,7 @@ class LogTable:
         self.raw_column = raw_column
         self.present = present
         self.n = n
+        self.first_row = 0  # of a piece of a file: the file's row of the piece's first row
         self.columns: dict[str, np.ndarray] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -71,7 +72,7 @@ class LogTable:
 
     def fail(self, row: int, column: str, expected: str) -> NoReturn:
         """Raise the error for one cell: ``file: row N, column 'c': expected ..., got '...'``."""
-        raise InputError(self.source, f"row {int(row) + 1}, column '{column}'", expected,
+        raise InputError(self.source, f"row {self.first_row + int(row) + 1}, column '{column}'", expected,
                          self.cell(int(row), column))
 
     def check(self, bad: np.ndarray, column: str, expected: str | Callable[[int], str]) -> None:
@@ -97,8 +98,16 @@ def read_actions(path: str | Path, orders: Orders, orders_source: str = "the ord
     other actions none; ``dsr`` needs the four scores (DSR-DIMS) and the other actions none.
     """
     log = read_table(path, ACTION_COLUMNS)
-    order_id, action = log["order_id"], log["action"]
-    log.check(~is_member(order_id, orders.order_id, keys_unique=True), "order_id", f"an order id of {orders_source}")
+    log.check(~is_member(log["order_id"], orders.order_id, keys_unique=True), "order_id",
+              f"an order id of {orders_source}")
+    check_action_rows(log)
+    return Actions(**log.columns)
+
+
+def check_action_rows(log: LogTable) -> None:
+    """The checks of ``read_actions`` that need no other table: ratings and DSR scores present
+    exactly where the action takes them."""
+    action = log["action"]
 
     def on_row(text: str) -> Callable[[int], str]:
         return lambda row: f"{text} on a '{ACTION_NAMES[action[row]]}' row"
@@ -112,7 +121,6 @@ def read_actions(path: str | Path, orders: Orders, orders_source: str = "the ord
         scored = log[dim] != 0
         log.check(is_dsr & ~scored, dim, on_row("an integer from 1 to 5"))
         log.check(~is_dsr & scored, dim, on_row("empty"))
-    return Actions(**log.columns)
 
 
 def read_accounts(path: str | Path) -> Accounts:
@@ -122,8 +130,13 @@ def read_accounts(path: str | Path) -> Accounts:
     return Accounts(**log.columns)
 
 
-def read_table(path: str | Path, columns: Sequence[Column]) -> LogTable:
-    """Read ``columns`` of a CSV or Parquet file into numpy arrays, or raise ``InputError``."""
+def read_table(path: str | Path, columns: Sequence[Column], constants: dict[str, str] | None = None,
+               row_groups: tuple[int, int] | None = None) -> LogTable:
+    """Read ``columns`` of a CSV or Parquet file into numpy arrays, or raise ``InputError``.
+
+    For a dataset (``sim.io.dataset``): ``constants`` are columns absent from the file whose every
+    cell is the given text (hive partitioning), and ``row_groups`` (first, stop) reads only those
+    row groups of a Parquet file (errors still name the row within the whole file)."""
     source = str(path)
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -136,13 +149,21 @@ def read_table(path: str | Path, columns: Sequence[Column]) -> LogTable:
         present = _csv_header(path, source) if fmt == "csv" else pq.read_schema(path).names
     except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowException) as exc:
         raise InputError(source, "", f"a readable {kind} file ({_first_line(exc)})") from None
+    read = _read_csv if fmt == "csv" else _read_parquet
+    first_row = 0
+    if row_groups is not None and fmt == "parquet":
+        read, first_row = _groups_reader(path, source, *row_groups)
+    constants = {k: v for k, v in (constants or {}).items() if k not in present}
+    if constants:
+        present = present + list(constants)
+        read = _with_constants(read, constants)
     for column in columns:
         if not column.optional and column.name not in present:
             raise InputError(source, "header", f"a column '{column.name}'",
                              ", ".join(map(str, present)))
     wanted = [c.name for c in columns if c.name in present]
-    read = _read_csv if fmt == "csv" else _read_parquet
     log = LogTable(source, lambda name: read(path, source, [name]).column(name), wanted, 0)
+    log.first_row = first_row
     for name, raw in _raw_columns(read, path, source, wanted, whole=fmt == "csv"):
         log.n = len(raw)
         log.columns[name] = _convert(log, next(c for c in columns if c.name == name), raw)
@@ -170,6 +191,19 @@ def _raw_columns(read: Callable[[Path, str, list[str]], pa.Table], path: Path, s
 
 
 # --- file formats ----------------------------------------------------------------------------
+
+def _with_constants(read: Callable[[Path, str, list[str]], pa.Table],
+                    constants: dict[str, str]) -> Callable[[Path, str, list[str]], pa.Table]:
+    """``read`` that also gives the ``constants`` columns, as text repeated on every row."""
+    def with_constants(path: Path, source: str, names: list[str]) -> pa.Table:
+        table = read(path, source, [n for n in names if n not in constants])  # [] still counts rows
+        rows = table.num_rows
+        for name in names:
+            if name in constants:
+                table = table.append_column(name, pa.repeat(pa.scalar(constants[name], pa.string()), rows))
+        return table.select(names)
+    return with_constants
+
 
 def _csv_header(path: Path, source: str) -> list[str]:
     with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -214,6 +248,23 @@ def _read_parquet(path: Path, source: str, wanted: list[str]) -> pa.Table:
         return pq.read_table(path, columns=wanted)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(source, "", f"a readable Parquet file ({_first_line(exc)})") from None
+
+
+def _groups_reader(path: Path, source: str, first: int, stop: int):
+    """A reader of the row groups ``first:stop`` of a Parquet file, and the file's row of their
+    first row."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(source, "", f"a readable Parquet file ({_first_line(exc)})") from None
+    first_row = sum(meta.row_group(k).num_rows for k in range(first))
+
+    def read(path: Path, source: str, wanted: list[str]) -> pa.Table:
+        try:
+            return pq.ParquetFile(path).read_row_groups(range(first, stop), columns=wanted)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(source, "", f"a readable Parquet file ({_first_line(exc)})") from None
+    return read, first_row
 
 
 def _first_line(exc: BaseException) -> str:

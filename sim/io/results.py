@@ -54,22 +54,29 @@ def write_result(result: ScoreResult, directory: str | Path, fmt: str = "csv", r
     # encoded, so only two slices' tables are held at a time.
     with ThreadPoolExecutor(max_workers=len(tables)) as pool:
         rows = dict(zip(tables, pool.map(lambda make, path: write(make(), path), tables.values(), written)))
+    written.append(write_manifest(directory, result.as_of, rules, fmt, rows))
+    return written
+
+
+def write_manifest(directory: Path, as_of: int, rules, fmt: str, rows: dict, **more) -> Path:
+    """``manifest.json``: the as-of time, the rule set, the format and the rows of each table
+    (and ``more`` entries)."""
     manifest = {
-        "as_of": int(result.as_of),
-        "as_of_local": format_timestamp(result.as_of) if result.as_of < NEVER else None,
+        "as_of": int(as_of),
+        "as_of_local": format_timestamp(as_of) if as_of < NEVER else None,
         "rules": rules.to_dict() if rules is not None else None,
         "format": fmt,
         "rows": rows,
+        **more,
     }
     try:
         from sim import __version__
         manifest["version"] = __version__
     except ImportError:  # pragma: no cover
         pass
-    path = directory / "manifest.json"
+    path = Path(directory) / "manifest.json"
     path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    written.append(path)
-    return written
+    return path
 
 
 def write_csv(table: pa.Table, path: str | Path) -> None:

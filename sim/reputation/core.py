@@ -73,12 +73,20 @@ def score(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = 
     ``CHUNK_ORDERS``), by ``workers`` threads (default: every CPU this process may use). Neither
     changes the result, to the last bit.
     """
-    return _sum_log(orders, actions, rules, as_of, accounts, workers, chunk_orders).result()
+    return sum_log(orders, actions, rules, as_of, accounts, workers, chunk_orders).result()
 
 
-def _sum_log(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None, accounts: Accounts | None,
-             workers: int | None, chunk_orders: int | None) -> Totals:
-    """``score`` up to the sums of every chunk."""
+def sum_log(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None = None,
+            accounts: Accounts | None = None, workers: int | None = None,
+            chunk_orders: int | None = None, buyer_weight: Callable[[np.ndarray], np.ndarray] | None = None,
+            plain_only: bool = False) -> Totals:
+    """``score`` up to the sums of every chunk: the ``Totals`` whose methods make the parts of the
+    result (``result()`` makes them all). Lets a caller make the parts in its own order.
+
+    For a part of a bigger log (``sim.distributed``), whose buyers also buy outside it:
+    ``plain_only`` sums only the buyers' plain points (the first pass of reviewer weighting), and
+    ``buyer_weight(buyer_ids)`` gives these buyers' reviewer weights from their credit over the
+    whole log, in place of the first pass."""
     if as_of is None:
         as_of = default_as_of(orders, actions)
     workers = workers or default_workers()
@@ -99,8 +107,9 @@ def _sum_log(orders: Orders, actions: Actions, rules: RuleSet, as_of: int | None
     else:
         chunks = plan.chunks()
         del order_row  # the plan keeps its own, smaller copy
-    totals = Totals(view, with_rows=True)
-    _sum_chunks(view, accounts, chunks, totals, workers)
+    totals = Totals(view, with_rows=not plain_only)
+    weight = buyer_weight(view.buyer_ids) if buyer_weight is not None else None
+    _sum_chunks(view, accounts, chunks, totals, workers, weight=weight, plain_only=plain_only)
     # The plan is let go as this returns, before the result rows are built: fresh memory is slow to
     # fault in, and the rows can reuse the plan's.
     return totals
@@ -143,13 +152,15 @@ def _sum_ledger(orders, actions, rules, as_of, ledger: Ledger, with_rows: bool) 
 
 
 def _sum_chunks(view: LogView, accounts: Accounts | None, chunks: list[Callable[[], chunking.Chunk]],
-                totals: Totals, workers: int, ledger: Ledger | None = None) -> None:
+                totals: Totals, workers: int, ledger: Ledger | None = None,
+                weight: np.ndarray | None = None, plain_only: bool = False) -> None:
     """Stages 1-5 chunk by chunk, in ``workers`` threads, into ``totals``. ``chunks`` make their
     chunk when called, so that only the chunks being scored are in memory.
 
     With reviewer weighting (KNOB-REVIEWER-WEIGHT, docs/rules.md) a review's weight depends on its author's buyer
     credit over the whole log, so the chunks are evaluated twice: once for that credit, once for
-    the points.
+    the points (unless the caller gives the ``weight`` per buyer rank; ``plain_only`` stops after
+    the first evaluation).
     """
     def run(step):
         def task(k: int) -> None:
@@ -162,8 +173,9 @@ def _sum_chunks(view: LogView, accounts: Accounts | None, chunks: list[Callable[
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(task, range(len(chunks))))
 
-    weight = None
-    if view.rules.reviewer_weight == "buyer_credit":
+    if weight is None and view.rules.reviewer_weight == "buyer_credit":
         run(totals.add_plain_buyer_points)
+        if plain_only:
+            return
         weight = totals.reviewer_weight()
     run(lambda k, ctx, led: totals.add(k, ctx, led, weight))

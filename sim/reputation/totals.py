@@ -62,8 +62,7 @@ class Totals:
     def _buyer_points_sum(self) -> np.ndarray:
         """Per buyer rank, the kept points of the seller reviews and tmall credits."""
         v = self.view
-        return (np.bincount(v.buyer_rank, self.buyer_points, minlength=len(v.buyer_ids))
-                + np.bincount(v.buyer_rank, self.credit_points, minlength=len(v.buyer_ids)))
+        return buyer_point_sums(v.buyer_rank, len(v.buyer_ids), self.buyer_points, self.credit_points)
 
     def add(self, k: int, ctx: ChunkContext, ledger: Ledger, weight: np.ndarray | None) -> None:
         """Chunk ``k``'s contribution, with reviewer weights ``weight`` (per buyer rank) if any."""
@@ -85,21 +84,8 @@ class Totals:
 
     def buyers(self) -> L.BuyerScores:
         v = self.view
-        rank, size = v.buyer_rank, len(v.buyer_ids)
-
-        def count(mask):
-            return np.bincount(rank[mask], minlength=size).astype(np.int64)
-
-        if self.whole_points:  # the points are the counted ratings, and one per tmall credit
-            counted = self.buyer_rating != L.NO_RATING
-            credit_sum = (np.bincount(rank[counted], self.buyer_rating[counted], minlength=size)
-                          + np.bincount(rank[self.credit_counted], minlength=size)).astype(np.float64)
-        else:
-            credit_sum = self._buyer_points_sum()
-        return L.BuyerScores(
-            buyer_id=v.buyer_ids, credit=credit_sum, level=level_of(credit_sum, v.rules.level_thresholds),
-            good=count(self.buyer_rating == L.GOOD) + count(self.credit_counted),
-            neutral=count(self.buyer_rating == L.NEUTRAL), bad=count(self.buyer_rating == L.BAD))
+        points = None if self.whole_points else (self.buyer_points, self.credit_points)
+        return buyer_scores(v.buyer_rank, v.buyer_ids, v.rules, self.buyer_rating, self.credit_counted, points)
 
     def action_rows(self) -> ReviewRows:
         """The review rows of the input's actions, in input order."""
@@ -117,6 +103,35 @@ class Totals:
         reviews = ReviewParts([self.action_rows(), self.system_rows()])
         return ScoreResult(as_of=int(self.view.as_of), reviews=reviews, sellers=self.sellers(),
                            buyers=self.buyers())
+
+
+def buyer_point_sums(rank: np.ndarray, size: int, buyer_points: np.ndarray, credit_points: np.ndarray) -> np.ndarray:
+    """Per buyer rank, the points of the seller reviews plus those of the tmall credits, each summed
+    in row order (bincount adds a bin's values one after the other, so the floating-point sum
+    depends only on the rows' order, never on how the log was cut)."""
+    return np.bincount(rank, buyer_points, minlength=size) + np.bincount(rank, credit_points, minlength=size)
+
+
+def buyer_scores(rank: np.ndarray, buyer_ids: np.ndarray, rules, buyer_rating: np.ndarray,
+                 credit_counted: np.ndarray, points: tuple[np.ndarray, np.ndarray] | None) -> L.BuyerScores:
+    """Buyer scores from what each order adds to its buyer (rows in input order, ``rank`` the
+    buyer's rank in ``buyer_ids``): the counted rating of the seller's review, whether a tmall
+    credit counts, and unless the points are whole numbers (``points`` None), the points of both."""
+    size = len(buyer_ids)
+
+    def count(mask):
+        return np.bincount(rank[mask], minlength=size).astype(np.int64)
+
+    if points is None:  # the points are the counted ratings, and one per tmall credit
+        counted = buyer_rating != L.NO_RATING
+        credit_sum = (np.bincount(rank[counted], buyer_rating[counted], minlength=size)
+                      + np.bincount(rank[credit_counted], minlength=size)).astype(np.float64)
+    else:
+        credit_sum = buyer_point_sums(rank, size, *points)
+    return L.BuyerScores(
+        buyer_id=buyer_ids, credit=credit_sum, level=level_of(credit_sum, rules.level_thresholds),
+        good=count(buyer_rating == L.GOOD) + count(credit_counted),
+        neutral=count(buyer_rating == L.NEUTRAL), bad=count(buyer_rating == L.BAD))
 
 
 def _chunk_sellers(ctx: ChunkContext, share: Shares, credit_points: np.ndarray) -> L.SellerScores:
