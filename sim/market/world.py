@@ -13,9 +13,14 @@ at one instant the order is fixed, whatever the periods: arrivals, payment, sell
 buyer reactions, platform timers, reviewers, extra actors, the platform's daily work (growth, scoring,
 penalties, ranking, records). SimPy's own priorities 0 and 1 are never used by the market.
 
-**Randomness.** One ``numpy.random.SeedSequence(seed)`` spawns one child stream per family in
-``STREAMS`` (fixed order), and extra actors get ``SeedSequence(seed, spawn_key=(1000 + i,))`` for the
-i-th ``[[actors]]`` table. Streams are passed explicitly; nothing touches global random state.
+**Randomness.** Every draw of the honest market is keyed (``sim.market.keyed``): a named stream
+(``STREAMS``) hashed with the entity and the event the draw belongs to, a seller or buyer account for
+its traits, (buyer, visit number) for a visit and the order it places, (day, seller) for the
+platform's daily ranking. So a buyer's arrival times and own draws do not depend on how many draws the
+rest of the market made: two runs that differ only in the rule set, or by an extra actor, are paired
+draw by draw. Extra actors get a sequential ``numpy.random.Generator`` from ``SeedSequence(seed,
+spawn_key=(1000 + i,))`` for the i-th ``[[actors]]`` table (and may use ``world.keyed`` too). Nothing
+touches global random state.
 """
 
 from __future__ import annotations
@@ -28,14 +33,16 @@ import numpy as np
 import simpy
 
 from sim.market.calendar import Calendar
+from sim.market.keyed import Keyed, Streams
 from sim.market.orders import OrderBook
 from sim.market.registry import CORE_RANKS, EXTRA_ACTORS
 from sim.rules.ruleset import RuleSet
 from sim.scenario.schema import Scenario
 from sim.timeutil import DAY, HOUR
 
-STREAMS = ("accounts", "arrivals", "choice", "chat", "payment", "sellers", "couriers", "satisfaction",
-           "after_sales", "reviews", "platform")
+#: the keyed streams of the honest market, by name (sim.market.keyed)
+STREAMS = ("seller_traits", "buyer_traits", "arrivals", "visit", "chat", "payment", "dispatch", "couriers",
+           "satisfaction", "after_sales", "reviews", "platform")
 TICK = HOUR
 
 
@@ -47,6 +54,33 @@ class _Wake(simpy.events.Event):
         self._ok = True
         self._value = None
         env.schedule(self, priority=priority, delay=delay)
+
+
+class OrderDraws:
+    """The keyed draws of one stream for a batch of orders; ``slot`` tells one order's draws apart."""
+
+    def __init__(self, stream: Keyed, a: np.ndarray, b: np.ndarray, deterministic: bool) -> None:
+        self.stream, self.a, self.b, self.deterministic = stream, a, b, deterministic
+
+    def uniform(self, slot) -> np.ndarray:
+        return self.stream.uniform(self.a, self.b, slot)
+
+    def normal(self, slot) -> np.ndarray:
+        return self.stream.normal(self.a, self.b, slot)
+
+    def exp_delay(self, slot, mean_seconds) -> np.ndarray:
+        """Exponential delays with the given mean (exactly the mean with ``deterministic_delays``)."""
+        mean = np.broadcast_to(np.asarray(mean_seconds, np.float64), self.a.shape)
+        if self.deterministic:
+            return np.rint(mean).astype(np.int64)
+        return np.rint(self.stream.exponential(self.a, self.b, slot, mean)).astype(np.int64)
+
+    def lognormal_delay(self, slot, mean_seconds, sd: float) -> np.ndarray:
+        """Log-normal delays with the given mean and log-spread (exactly the mean when deterministic)."""
+        mean = np.broadcast_to(np.asarray(mean_seconds, np.float64), self.a.shape)
+        if self.deterministic or sd <= 0:
+            return np.rint(mean).astype(np.int64)
+        return np.rint(mean * np.exp(sd * self.stream.normal(self.a, self.b, slot) - sd * sd / 2)).astype(np.int64)
 
 
 class World:
@@ -64,9 +98,7 @@ class World:
         self.deterministic = scenario.run.deterministic_delays
         self.env = simpy.Environment(initial_time=0)
         self.on_day = on_day
-        root = np.random.SeedSequence(self.seed)
-        self.rng = {name: np.random.Generator(np.random.PCG64(child))
-                    for name, child in zip(STREAMS, root.spawn(len(STREAMS)))}
+        self.keyed = Streams(self.seed)
         self.timings: dict[str, float] = {}
 
         S, B = scenario.sellers.count, scenario.buyers.count
@@ -106,19 +138,11 @@ class World:
     def calendar(self) -> Calendar:
         return Calendar(self.start, TICK)
 
-    def exp_delay(self, rng: np.random.Generator, mean_seconds: float, n: int) -> np.ndarray:
-        """Exponential delays with the given mean (exactly the mean with ``deterministic_delays``)."""
-        if self.deterministic or mean_seconds <= 0:
-            return np.full(n, int(round(mean_seconds)), np.int64)
-        return np.rint(rng.exponential(mean_seconds, n)).astype(np.int64)
-
-    def lognormal_delay(self, rng: np.random.Generator, mean_seconds: np.ndarray | float, sd: float,
-                        n: int) -> np.ndarray:
-        """Log-normal delays with the given mean and log-spread (exactly the mean when deterministic)."""
-        mean = np.broadcast_to(np.asarray(mean_seconds, np.float64), (n,))
-        if self.deterministic or sd <= 0:
-            return np.rint(mean).astype(np.int64)
-        return np.rint(mean * np.exp(sd * rng.standard_normal(n) - sd * sd / 2)).astype(np.int64)
+    def draws(self, stream: str, rows: np.ndarray) -> "OrderDraws":
+        """Keyed draws for the events of these orders (keyed by each order's buyer and visit)."""
+        o = self.book.orders
+        rows = np.asarray(rows, np.int64)
+        return OrderDraws(self.keyed[stream], o["buyer_id"][rows], o["visit"][rows], self.deterministic)
 
     def local_hour(self, t: int) -> int:
         return int(((t - self.start) // HOUR) % 24)

@@ -127,6 +127,10 @@ class Archetype:
     repeat_prob: float = knob(0.2, "probability of returning to the last satisfying seller", **PROB)
     anger_acknowledged_calm: float = knob(0.5, "a seller's acknowledgement (explanation) lowers escalation "
                                           "by this factor", **PROB)
+    change_request_prob: float = knob(0.4, "a refused buyer who does not escalate changes the request to a "
+                                      "partial refund (TX-REFUND-REFUSED)", **PROB)
+    no_reason_prob: float = knob(0.3, "a mildly disappointed buyer of covered goods sends them back under the "
+                                 "seven-day no-reason return (seed 004) rather than ask a partial refund", **PROB)
 
 
 def _arch(**kw) -> typing.Callable[[], Archetype]:
@@ -164,11 +168,17 @@ class Search:
     categories: int = knob(8, "product categories", lo=1)
     position_decay: float = knob(0.05, "utility lost per rank position shown", **NONNEG)
     w_level: float = knob(0.25, "utility per log(1+level) (credit badge)", **NONNEG)
-    w_positive: float = knob(0.6, "utility per percentage point of positive rate below 100%", **NONNEG)
-    w_dsr: float = knob(1.0, "utility per DSR point (mean of four) away from 4.8", **NONNEG)
+    w_positive: float = knob(0.3, "utility per percentage point of the shrunk positive rate away from "
+                             "positive_prior", **NONNEG)
+    positive_prior: float = knob(0.97, "the positive rate a buyer assumes before reading any review", **PROB)
+    positive_prior_weight: float = knob(50.0, "how many reviews the prior is worth (shrinkage strength)", **NONNEG)
+    w_dsr: float = knob(1.5, "utility per DSR point (shrunk mean of four) away from dsr_reference", **NONNEG)
+    dsr_reference: float = knob(4.7, "the DSR a buyer assumes before any rating (and the neutral point)",
+                                lo=1.0, hi=5.0)
+    dsr_prior_weight: float = knob(20.0, "how many DSR ratings the reference is worth (shrinkage strength)",
+                                   **NONNEG)
     w_sales: float = knob(0.25, "utility per log(1+sales in 30 days)", **NONNEG)
     w_price: float = knob(1.5, "utility lost per log price ratio to the category mean", **NONNEG)
-    unknown_positive_penalty: float = knob(0.3, "utility lost when a seller has no positive rate yet", **NONNEG)
     trust_sd: float = knob(0.5, "log-normal spread of buyers' trust in signals", **NONNEG)
     choice_noise: float = knob(1.0, "scale of the Gumbel taste noise", **POS)
 
@@ -197,6 +207,21 @@ class Buyers:
     return_ship_prob: float = knob(0.9, "the buyer ships an agreed return within TX-RETURN's window", **PROB)
     return_ship_delay_days: float = knob(1.5, "mean delay to ship an agreed return", **NONNEG)
     lost_wait_days: float = knob(3.0, "days past the expected delivery before reporting not received", **NONNEG)
+    dispatch_grace_days: float = knob(2.0, "dispatch within this many days of payment is not held against the "
+                                      "seller", **NONNEG)
+    late_dispatch_penalty: float = knob(0.03, "perceived quality lost per day of dispatch beyond the grace",
+                                        **NONNEG)
+    loss_penalty: float = knob(0.15, "perceived quality lost when a reshipment replaces a lost parcel", **NONNEG)
+    avoid_days: float = knob(120.0, "a disappointed buyer leaves that seller out of its choices this long",
+                             **NONNEG)
+    avoid_memory: int = knob(3, "how many avoided sellers a buyer remembers at once (the oldest is forgotten)",
+                             lo=1, hi=16)
+    haggle_delay_hours: float = knob(1.0, "mean delay from placing to the haggled price change", **NONNEG)
+    request_delay_hours: float = knob(6.0, "mean delay from a disappointing delivery to the return request",
+                                      **NONNEG)
+    escalate_delay_days: float = knob(1.0, "mean delay from a refusal to asking the platform to intervene",
+                                      **NONNEG)
+    change_request_delay_days: float = knob(1.0, "mean delay from a refusal to a changed request", **NONNEG)
     archetypes: Archetypes = sub(Archetypes, "the buyer archetypes")
 
 
@@ -213,10 +238,14 @@ class Sellers:
     price_sd: float = knob(0.6, "log-normal spread of prices", **NONNEG)
     quality_price: float = knob(0.5, "log-price per unit of quality above the mean (good costs more)", **NONNEG)
     items_mean: float = knob(20.0, "mean catalogue size", lo=1.0)
+    item_price_spread: float = knob(0.2, "an item's price is the seller's price times 1 +- this (fixed per item)",
+                                    lo=0.0, hi=0.9)
     dispatch_days: float = knob(1.0, "mean dispatch delay after payment", **NONNEG)
+    dispatch_sd: float = knob(0.5, "log-normal spread of dispatch delays", **NONNEG)
     dispatch_capacity: float = knob(30.0, "orders a seller packs per day before delays grow", **POS)
     capacity_per_sale: float = knob(0.05, "extra daily packing capacity per order sold in 30 days", **NONNEG)
     cs_capacity: float = knob(40.0, "chats a day the customer service answers promptly", **POS)
+    cs_capacity_sd: float = knob(0.3, "log-normal spread of customer-service capacity between sellers", **NONNEG)
     cs_skill_a: float = knob(6.0, "Beta(a, b) of customer-service skill", **POS)
     cs_skill_b: float = knob(2.0, "Beta(a, b) of customer-service skill", **POS)
     temper_mean: float = knob(0.05, "mean probability of a rude reply", **PROB)
@@ -233,13 +262,42 @@ class Sellers:
     rate_buyer_prob: float = knob(0.6, "a taobao seller rates its buyer (good) after success", **PROB)
     rate_buyer_delay_days: float = knob(3.0, "mean delay of the seller's rating of the buyer", **NONNEG)
     retaliate_prob: float = knob(0.3, "a bad-tempered seller rates a bad reviewer bad (if not yet rated)", **PROB)
-    reship_on_loss_prob: float = knob(0.7, "the seller reships a lost parcel (else refunds)", **PROB)
+    reship_on_loss_prob: float = knob(0.7, "the seller reships a lost parcel", **PROB)
+    refund_on_loss_prob: float = knob(0.7, "a seller who does not reship refunds a lost parcel (else it refuses, "
+                                      "claiming delivery, and the buyer may ask the platform to intervene)", **PROB)
+    request_answer_hours: float = knob(6.0, "mean delay of the seller's answer to an after-sales request",
+                                       **NONNEG)
     agree_partial_prob: float = knob(0.6, "a seller agrees to a partial refund", **PROB)
     partial_share: float = knob(0.2, "share of the amount refunded in a partial refund", **PROB)
     return_confirm_prob: float = knob(0.9, "the seller confirms a returned parcel in time (else TX-RETURN "
                                       "refunds automatically)", **PROB)
     return_confirm_delay_days: float = knob(2.0, "mean delay to confirm a returned parcel", **NONNEG)
     account_age_days: float = knob(500.0, "mean shop age at the start", **NONNEG)
+
+
+@dataclass(frozen=True)
+class Reviews:
+    cashback_mild_good_prob: float = knob(0.95, "under cash back a mildly disappointed reviewer rates good at "
+                                          "least this often", **PROB)
+    dsr_base: float = knob(4.4, "a DSR score before the order's own effects (before rounding to 1-5)",
+                           lo=1.0, hi=5.0)
+    dsr_noise: float = knob(0.5, "spread of each DSR score around its mean (normal, before rounding)", **NONNEG)
+    described_per_satisfaction: float = knob(3.0, "described score per unit of satisfaction (perceived minus "
+                                             "expected quality)", **NONNEG)
+    service_bonus: float = knob(0.5, "service score above dsr_base when nothing went wrong", **NONNEG)
+    service_rude: float = knob(2.0, "service score lost to a rude chat reply", **NONNEG)
+    service_slow: float = knob(1.0, "service score lost to a slow chat reply", **NONNEG)
+    service_unconvincing: float = knob(0.5, "service score lost to an unconvincing chat reply", **NONNEG)
+    service_refused: float = knob(2.0, "service score lost when after-sales was refused or went to the platform",
+                                  **NONNEG)
+    shipping_bonus: float = knob(0.5, "shipping score above dsr_base when dispatch was within the grace",
+                                 **NONNEG)
+    shipping_per_late_day: float = knob(0.7, "shipping score lost per day of dispatch beyond "
+                                        "buyers.dispatch_grace_days", **NONNEG)
+    logistics_bonus: float = knob(0.5, "logistics score above dsr_base for an on-time parcel", **NONNEG)
+    logistics_per_late_day: float = knob(0.5, "logistics score lost per day of late delivery", **NONNEG)
+    logistics_damage: float = knob(2.0, "logistics score lost to a damaged parcel", **NONNEG)
+    logistics_loss: float = knob(2.0, "logistics score lost to a lost or undeliverable parcel", **NONNEG)
 
 
 @dataclass(frozen=True)
@@ -278,14 +336,28 @@ class Platform:
     intervene_win_defect: float = knob(0.6, "buyer wins with a quality defect (low true quality)", **PROB)
     intervene_win_none: float = knob(0.15, "buyer wins with no evidence (taste)", **PROB)
     defect_quality: float = knob(0.5, "true quality below this is an evidenced defect", **PROB)
+    no_reason_return_days: float = knob(7.0, "seven-day no-reason return (seed 004): within this many days of "
+                                        "delivery a seller must accept the return of physical goods (express, "
+                                        "EMS, surface mail); 0 switches it off", **NONNEG)
+    return_express_days: float = knob(3.0, "mean transit of a returned parcel (express, EMS, no logistics)",
+                                      **NONNEG)
+    return_surface_days: float = knob(12.0, "mean transit of a returned parcel sent by surface mail", **NONNEG)
+    return_transit_sd: float = knob(0.3, "log-normal spread of return transit", **NONNEG)
     points_lost_dispute: int = knob(1, "general violation points to a seller losing an intervention", lo=0)
     points_late_shipping: int = knob(0, "general points per order shipped later than late_shipping_days", lo=0)
     late_shipping_days: float = knob(3.0, "shipping later than this after payment is a violation", **NONNEG)
     scoring_interval_days: int = knob(1, "days between platform scoring runs (signals refresh)", lo=1)
     sales_window_days: int = knob(30, "the sales count shown covers this many days", lo=1)
     rank_w_level: float = knob(0.3, "search rank score per log(1+level)", **NONNEG)
-    rank_w_positive: float = knob(0.5, "search rank score per point of positive rate below 100%", **NONNEG)
-    rank_w_dsr: float = knob(1.0, "search rank score per DSR point", **NONNEG)
+    rank_w_positive: float = knob(0.3, "search rank score per point of the shrunk positive rate away from "
+                                  "rank_positive_prior", **NONNEG)
+    rank_w_dsr: float = knob(1.5, "search rank score per DSR point (shrunk mean of four) away from "
+                             "rank_dsr_reference", **NONNEG)
+    rank_positive_prior: float = knob(0.97, "the ranking's positive rate before any review", **PROB)
+    rank_positive_prior_weight: float = knob(50.0, "how many reviews the ranking's prior is worth", **NONNEG)
+    rank_dsr_reference: float = knob(4.7, "the ranking's DSR before any rating (and its neutral point)",
+                                     lo=1.0, hi=5.0)
+    rank_dsr_prior_weight: float = knob(20.0, "how many DSR ratings the ranking's reference is worth", **NONNEG)
     rank_w_sales: float = knob(0.5, "search rank score per log(1+sales)", **NONNEG)
     rank_noise: float = knob(0.3, "daily noise in the rank score (personalisation)", **NONNEG)
     postage: float = knob(8.0, "postage of a return, paid by the party at fault", **NONNEG)
@@ -304,6 +376,7 @@ class Scenario:
     sellers: Sellers = sub(Sellers, "sellers")
     couriers: tuple = knob((), "courier companies: [[couriers]] tables; default one 'express-co'")
     search: Search = sub(Search, "search results and how buyers choose")
+    reviews: Reviews = sub(Reviews, "how genuine reviewers turn an order into a rating and DSRs")
     delivery: Delivery = sub(Delivery, "delivery kinds of the items")
     platform: Platform = sub(Platform, "platform behaviour beyond the rule set")
     actors: tuple = knob((), "extra actor families: [[actors]] tables with kind = a registered name")
