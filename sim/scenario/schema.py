@@ -105,7 +105,7 @@ class Archetype:
     bargain_prob: float = knob(0.0, "probability of haggling the price before paying (restarts TX-UNPAID-CLOSE)",
                                **PROB)
     bargain_discount: float = knob(0.05, "price cut obtained by haggling", **PROB)
-    expectation: float = knob(0.5, "quality the buyer expects from an honest description", **PROB)
+    expectation: float = knob(0.4, "quality the buyer expects from an honest description", **PROB)
     signal_trust: float = knob(1.0, "weight on reputation signals, relative to the search defaults", **NONNEG)
     confirm_early_prob: float = knob(0.6, "probability a satisfied buyer confirms receipt before the timer",
                                      **PROB)
@@ -152,11 +152,11 @@ class Archetypes:
         share=0.05, pay_prob=0.15, chat_prob=0.3, review_prob=0.5),
         metadata={"doc": "orders and often does not pay"})
     perfectionist: Archetype = field(default_factory=_arch(
-        share=0.12, expectation=0.62, chat_prob=0.5, after_sales_prob=0.8, partial_prob=0.4,
+        share=0.12, expectation=0.52, chat_prob=0.5, after_sales_prob=0.8, partial_prob=0.4,
         escalate_prob=0.5, review_prob=0.8, bad_prob=0.5, mild_good_prob=0.8, disappointed_silence=0.2, confirm_early_prob=0.3,
         change_accept_prob=0.3), metadata={"doc": "fault-finder"})
     vindictive: Archetype = field(default_factory=_arch(
-        share=0.03, expectation=0.55, after_sales_prob=0.6, escalate_prob=0.7, review_prob=0.85, bad_prob=0.95,
+        share=0.03, expectation=0.47, after_sales_prob=0.6, escalate_prob=0.7, review_prob=0.85, bad_prob=0.95,
         mild_good_prob=0.6, disappointed_silence=0.0, change_accept_prob=0.1, anger_acknowledged_calm=0.9),
         metadata={"doc": "retaliates with bad"})
 
@@ -164,7 +164,7 @@ class Archetypes:
 @dataclass(frozen=True)
 class Search:
     list_length: int = knob(20, "sellers shown per search (ranked)", lo=1)
-    fresh_slots: int = knob(5, "of which this many are random non-shielded sellers (new listings)", lo=0)
+    fresh_slots: int = knob(8, "of which this many are random non-shielded sellers (new listings)", lo=0)
     categories: int = knob(8, "product categories", lo=1)
     position_decay: float = knob(0.05, "utility lost per rank position shown", **NONNEG)
     w_level: float = knob(0.25, "utility per log(1+level) (credit badge)", **NONNEG)
@@ -177,8 +177,8 @@ class Search:
                                 lo=1.0, hi=5.0)
     dsr_prior_weight: float = knob(20.0, "how many DSR ratings the reference is worth (shrinkage strength)",
                                    **NONNEG)
-    w_sales: float = knob(0.25, "utility per log(1+sales in 30 days)", **NONNEG)
-    w_price: float = knob(1.5, "utility lost per log price ratio to the category mean", **NONNEG)
+    w_sales: float = knob(0.1, "utility per log(1+sales in 30 days)", **NONNEG)
+    w_price: float = knob(1.0, "utility lost per log price ratio to the category mean", **NONNEG)
     trust_sd: float = knob(0.5, "log-normal spread of buyers' trust in signals", **NONNEG)
     choice_noise: float = knob(1.0, "scale of the Gumbel taste noise", **POS)
 
@@ -198,7 +198,7 @@ class Buyers:
     account_age_days: float = knob(700.0, "mean account age at the start", **NONNEG)
     growth_mean: float = knob(800.0, "mean initial growth value (GROWTH-*)", **NONNEG)
     verified_share: float = knob(0.8, "share of real-name-verified accounts (GROWTH-VIP gold)", **PROB)
-    mild_margin: float = knob(0.12, "a satisfaction gap up to this is mild disappointment", **NONNEG)
+    mild_margin: float = knob(0.2, "a satisfaction gap up to this is mild disappointment", **NONNEG)
     perception_sd: float = knob(0.08, "noise in perceived quality", **NONNEG)
     damage_penalty: float = knob(0.35, "perceived quality lost to courier damage", **NONNEG)
     lateness_penalty: float = knob(0.03, "perceived quality lost per day of late delivery", **NONNEG)
@@ -229,13 +229,13 @@ class Buyers:
 class Sellers:
     count: int = knob(200, "seller accounts", lo=1)
     tmall_share: float = knob(0.0, "share of tmall (B2C) sellers", **PROB)
-    quality_a: float = knob(9.0, "Beta(a, b) of latent true quality", **POS)
+    quality_a: float = knob(5.0, "Beta(a, b) of latent true quality", **POS)
     quality_b: float = knob(2.0, "Beta(a, b) of latent true quality", **POS)
     honesty_a: float = knob(8.0, "Beta(a, b) of description honesty", **POS)
     honesty_b: float = knob(1.5, "Beta(a, b) of description honesty", **POS)
     exaggeration: float = knob(0.25, "expectation raised by a fully dishonest description", **NONNEG)
     price_mean: float = knob(80.0, "mean item price", **POS)
-    price_sd: float = knob(0.6, "log-normal spread of prices", **NONNEG)
+    price_sd: float = knob(0.3, "log-normal spread of prices", **NONNEG)
     quality_price: float = knob(0.5, "log-price per unit of quality above the mean (good costs more)", **NONNEG)
     items_mean: float = knob(20.0, "mean catalogue size", lo=1.0)
     item_price_spread: float = knob(0.2, "an item's price is the seller's price times 1 +- this (fixed per item)",
@@ -282,7 +282,7 @@ class Reviews:
     dsr_base: float = knob(4.4, "a DSR score before the order's own effects (before rounding to 1-5)",
                            lo=1.0, hi=5.0)
     dsr_noise: float = knob(0.5, "spread of each DSR score around its mean (normal, before rounding)", **NONNEG)
-    described_per_satisfaction: float = knob(3.0, "described score per unit of satisfaction (perceived minus "
+    described_per_satisfaction: float = knob(2.0, "described score per unit of satisfaction (perceived minus "
                                              "expected quality)", **NONNEG)
     service_bonus: float = knob(0.5, "service score above dsr_base when nothing went wrong", **NONNEG)
     service_rude: float = knob(2.0, "service score lost to a rude chat reply", **NONNEG)
@@ -358,8 +358,8 @@ class Platform:
     rank_dsr_reference: float = knob(4.7, "the ranking's DSR before any rating (and its neutral point)",
                                      lo=1.0, hi=5.0)
     rank_dsr_prior_weight: float = knob(20.0, "how many DSR ratings the ranking's reference is worth", **NONNEG)
-    rank_w_sales: float = knob(0.5, "search rank score per log(1+sales)", **NONNEG)
-    rank_noise: float = knob(0.3, "daily noise in the rank score (personalisation)", **NONNEG)
+    rank_w_sales: float = knob(0.1, "search rank score per log(1+sales)", **NONNEG)
+    rank_noise: float = knob(0.5, "daily noise in the rank score (personalisation)", **NONNEG)
     postage: float = knob(8.0, "postage of a return, paid by the party at fault", **NONNEG)
 
 
