@@ -326,6 +326,7 @@ class Platform:
         self._penalties(now)
         self._rank(now)
         self._record(d)
+        w.daily.record(d)
         w.sellers.chats_today[:] = 0
         if w.on_day is not None:
             w.on_day(d)

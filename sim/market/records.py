@@ -9,6 +9,7 @@ and the market metrics of BEHAVIOUR.md.
   (rating null on DSR rows, the four scores null on credit rows), then ``actor``, ``seller_answer`` and
   ``cashback``.
 - ``sellers_daily_table``: one row per seller per day, the scorer's view at the day's end.
+- ``market_daily_table``: one row per day of market-wide counts (``sim.market.daily``).
 - ``summary``: the market metrics (no attackers needed).
 """
 
@@ -124,6 +125,19 @@ def sellers_daily_table(world) -> pa.Table:
     return pa.table(cols)
 
 
+def market_daily_table(world) -> pa.Table:
+    m = world.daily
+    D = world.days
+    start_day = np.datetime64(world.scenario.run.start, "D")
+    cols = {"date": pa.array(start_day + np.arange(D).astype("timedelta64[D]"))}
+    for name, values in m.rec.items():
+        if name == "packing_backlog":
+            for i, c in enumerate(world.scenario.courier_list):
+                cols[f"courier_backlog_{c.name}"] = pa.array(m.courier_backlog[:, i])
+        cols[name] = pa.array(values, mask=np.isnan(values) if values.dtype.kind == "f" else None)
+    return pa.table(cols)
+
+
 def _share(num: float, den: float) -> float | None:
     return None if den == 0 else float(num) / float(den)
 
@@ -166,14 +180,18 @@ def summary(world) -> dict:
     state = o["state"]
     paid = o["paid_at"] < NEVER
     success = state == O.SUCCESS
-    window = to_seconds(world.rules.review_window_days)
-    closed_window = success & (o["success_at"] + window <= end) & genuine
+    # feedback within a fixed horizon after success, whatever the rule set's windows (naive has none)
+    horizon = to_seconds(sc.run.metric_horizon_days)
+    fb_base = success & (o["success_at"] + horizon <= end) & genuine
     taobao = o["platform"] == L.TAOBAO
     buyer_rates = (a["author"] == L.BUYER) & (a["action"] == L.RATE)
+    in_time = (a["author"] == L.BUYER) & (a["at"] <= o["success_at"][a["order_id"]] + horizon)
     rated_orders = np.zeros(o.n, bool)
-    rated_orders[a["order_id"][buyer_rates]] = True
-    fb_base = closed_window & taobao
-    feedback_rate = _share((rated_orders & fb_base).sum(), fb_base.sum())
+    rated_orders[a["order_id"][buyer_rates & in_time]] = True
+    any_feedback = np.zeros(o.n, bool)
+    any_feedback[a["order_id"][in_time & ((a["action"] == L.RATE) | (a["action"] == L.DSR))]] = True
+    credit_base = fb_base & taobao
+    feedback_rate = _share((any_feedback & fb_base).sum(), fb_base.sum())
     given = a["rating"][buyer_rates]
     positive_share = _share((given == L.GOOD).sum(), given.size)
     modified = (a["author"] == L.BUYER) & (a["action"] == L.MODIFY)
@@ -219,6 +237,8 @@ def summary(world) -> dict:
         "buyer_serious_disappointment": _share((sat < -sc.buyers.mild_margin).sum(), sat.size),
         "feedback_rate": feedback_rate,
         "feedback_rate_base_orders": int(fb_base.sum()),
+        "credit_feedback_rate": _share((rated_orders & credit_base).sum(), credit_base.sum()),
+        "postage_paid": {k: float(v) for k, v in p.postage.items()},
         "positive_share_given": positive_share,
         "positive_share_counted": _share(counted[0], counted.sum()),
         "reviews_modified_to_good": int(modified.sum()),

@@ -33,6 +33,7 @@ import numpy as np
 import simpy
 
 from sim.market.calendar import Calendar
+from sim.market.daily import MarketDaily
 from sim.market.keyed import Keyed, Streams
 from sim.market.orders import OrderBook
 from sim.market.registry import CORE_RANKS, EXTRA_ACTORS
@@ -114,6 +115,7 @@ class World:
         self.couriers = couriers.Couriers(self)
         self.reviewers = reviewers.Reviewers(self)
         self.platform = platform.Platform(self)
+        self.daily = MarketDaily(self)
         self.families: list[tuple[int, int, str, Any]] = [
             (CORE_RANKS["arrivals"], HOUR, "arrivals", self.buyers.arrivals_tick),
             (CORE_RANKS["payment"], HOUR, "payment", self.buyers.payment_tick),

@@ -83,6 +83,9 @@ class Run:
                                       "available memory", lo=0.0, hi=1.0, lo_open=True)
     low_quality_threshold: float = knob(0.6, "a seller with true quality below this is low quality (metrics)",
                                         **PROB)
+    metric_horizon_days: float = knob(15.0, "feedback counts in the summary if given this many days after "
+                                      "success, whatever the rule set's windows (the taobao review window)",
+                                      **POS)
 
 
 @dataclass(frozen=True)
