@@ -207,6 +207,7 @@ class Buyers:
         last = self.last_seller[buyer]
         repeat = (last >= 0) & (vk.uniform(ids, visit, 0) < self.arch_param("repeat_prob", arch))
         repeat &= ~plat.shielded[np.maximum(last, 0)]
+        repeat &= ~((self.avoid_seller[buyer] == last[:, None]) & (self.avoid_until[buyer] > at[:, None])).any(axis=1)
         seller[repeat] = last[repeat]
         rest = np.flatnonzero(~repeat)
         if rest.size:
@@ -233,6 +234,12 @@ class Buyers:
         entry of the same seller, or the one that ends first)."""
         sc = self.world.scenario.buyers
         if buyer.size == 0 or sc.avoid_days <= 0:
+            return
+        first = np.zeros(buyer.size, bool)
+        first[np.unique(buyer, return_index=True)[1]] = True
+        if not first.all():  # a buyer twice in one batch: one entry at a time
+            self.avoid(buyer[first], seller[first], at[first])
+            self.avoid(buyer[~first], seller[~first], at[~first])
             return
         known = self.avoid_seller[buyer] == seller[:, None]
         slot = np.where(known.any(axis=1), known.argmax(axis=1), self.avoid_until[buyer].argmin(axis=1))

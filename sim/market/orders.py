@@ -223,8 +223,10 @@ class OrderBook:
         if not self._changed:
             return np.empty(0, np.int64)
         rows = np.sort(np.concatenate(self._changed))
-        rows = rows[np.append(True, rows[1:] != rows[:-1])]
         self._changed = []
+        if rows.size == 0:  # only empty batches changed
+            return rows
+        rows = rows[np.append(True, rows[1:] != rows[:-1])]
         return rows
 
     def _select(self, rows, at, ok: np.ndarray):

@@ -168,6 +168,37 @@ def first_bad_effect(world) -> dict:
     return out
 
 
+def negative_gaps(world) -> dict:
+    """Cabral-Hortacsu's "later negatives arrive faster": per seller, days from its first sale to its first
+    visible bad review, and from the first to the second; means over sellers with two bad reviews."""
+    p = world.platform
+    bad, paid = p.rec["bad"], p.rec["paid"]
+    has1, has2, sold = bad > 0, bad > 1, paid > 0
+    both = has2.any(axis=0) & sold.any(axis=0)
+    f0, f1, f2 = sold.argmax(axis=0)[both], has1.argmax(axis=0)[both], has2.argmax(axis=0)[both]
+    return {"sellers": int(both.sum()),
+            "days_to_first": float((f1 - f0).mean()) if both.any() else None,
+            "days_first_to_second": float((f2 - f1).mean()) if both.any() else None}
+
+
+def revenue_per_star(world, min_ratings: int = 20) -> float | None:
+    """Luca's "one more star", with the DSR standing in for the stars: exp(b sd) - 1, where b is the OLS
+    slope of log revenue over the run on the shown mean DSR at the end, and sd the spread (standard
+    deviation) of that DSR across the same sellers, those with revenue and at least ``min_ratings`` DSR
+    ratings. One star is about one cross-business standard deviation of Yelp ratings, so this is the
+    proportional change in revenue for the DSR equivalent of one more star."""
+    p = world.platform
+    revenue = p.rec["revenue"].sum(axis=0)
+    known = ~np.isnan(p.dsr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dsr = np.where(known, p.dsr, 0.0).sum(axis=0) / known.sum(axis=0)
+    ok = (revenue > 0) & ~np.isnan(dsr) & (p.dsr_given >= min_ratings)
+    if ok.sum() < 3 or np.ptp(dsr[ok]) == 0:
+        return None
+    slope = np.polyfit(dsr[ok], np.log(revenue[ok]), 1)[0]
+    return float(np.expm1(slope * dsr[ok].std()))
+
+
 def summary(world) -> dict:
     from scipy.stats import kendalltau
 
@@ -246,6 +277,8 @@ def summary(world) -> dict:
         "dsr_means": {name: (None if np.isnan(v) else float(v)) for name, v in zip(
             L.DSR_DIMENSIONS, [np.nanmean(p.dsr[k]) if known[k].any() else np.nan for k in range(4)])},
         "first_bad_review": first_bad_effect(world),
+        "negative_gaps": negative_gaps(world),
+        "revenue_per_star_equivalent": revenue_per_star(world),
         "late_shipping_share": _share(late.sum(), late.size),
         "mean_dispatch_days": None if dispatch.size == 0 else float(dispatch.mean()),
         "timers": dict(p.counts_timer),
