@@ -22,6 +22,7 @@ COMMANDS = {
     "validate": ("sim.commands.validate", "check scenario and rule-set files"),
     "sweep": ("sim.commands.sweep", "run an experiment: scenarios x rule sets x replicates"),
     "plot": ("sim.commands.plot", "draw a finished sweep's figures"),
+    "calibrate": ("sim.commands.calibrate", "print a scenario's honest stylised facts over several seeds"),
 }
 
 
