@@ -50,15 +50,15 @@ class Buyers:
         self._arch_tables: dict[str, np.ndarray] = {}  # parameter name -> value per archetype
         self._shown_cache: _Shown | None = None
         # traits: keyed draws of the buyer's account id (slot = trait)
-        k = w.keyed["buyer_traits"]
         ids = w.buyer_ids
-        self.archetype = k.choice(ids, 0, 0, np.array([p.share for p in self.params])).astype(np.int8)
-        activity = np.exp(sc.activity_sd * k.normal(ids, 0, 1))
+        k = w.keyed["buyer_traits"].at(ids, 0)
+        self.archetype = k.choice(0, np.array([p.share for p in self.params])).astype(np.int8)
+        activity = np.exp(sc.activity_sd * k.normal(1))
         self.intensity = activity / activity.mean()  # the buyer's visit rate relative to the mean buyer
         trust_arch = self.arch_param("signal_trust", self.archetype)
-        self.trust = trust_arch * np.exp(w.scenario.search.trust_sd * k.normal(ids, 0, 2))
-        self.created_at = w.start - np.rint(k.exponential(ids, 0, 3, sc.account_age_days * DAY)).astype(np.int64)
-        self.verified = k.uniform(ids, 0, 4) < sc.verified_share
+        self.trust = trust_arch * np.exp(w.scenario.search.trust_sd * k.normal(2))
+        self.created_at = w.start - np.rint(k.exponential(3, sc.account_age_days * DAY)).astype(np.int64)
+        self.verified = k.uniform(4) < sc.verified_share
         # visits: buyer j's k-th visit comes when the market's cumulative visit intensity per buyer
         # (visit_mass) reaches next_visit[j]; the gaps are keyed exponentials of (buyer, k) scaled by the
         # buyer's intensity, so a buyer's visit times depend on the scenario's rhythm alone
@@ -153,22 +153,23 @@ class Buyers:
             return
         self.visits += n
         arch = self.archetype[buyer]
-        seller = self._choose(at, buyer, visit, arch)
+        vd = w.keyed["visit"].at(w.buyer_ids[buyer], visit)  # the visit's own draws, by slot
+        seller = self._choose(at, buyer, visit, arch, vd)
         keep = seller >= 0
-        at, buyer, visit, arch, seller = at[keep], buyer[keep], visit[keep], arch[keep], seller[keep]
+        at, buyer, visit, arch, seller, vd = at[keep], buyer[keep], visit[keep], arch[keep], seller[keep], vd.take(keep)
         chat, lost = self._chat(buyer, visit, arch, seller)
-        buys = ~lost & (w.keyed["visit"].uniform(w.buyer_ids[buyer], visit, 2) < w.scenario.buyers.buy_prob)
+        buys = ~lost & (vd.uniform(2) < w.scenario.buyers.buy_prob)
         self.lost_to_chat += int(lost.sum())
         at, buyer, visit, arch, seller, chat = at[buys], buyer[buys], visit[buys], arch[buys], seller[buys], chat[buys]
         if buyer.size == 0:
             return
-        self.place(at, buyer, visit, arch, seller, chat)
+        self.place(at, buyer, visit, arch, seller, chat, vd.take(buys))
 
-    def place(self, at, buyer, visit, arch, seller, chat) -> np.ndarray:
+    def place(self, at, buyer, visit, arch, seller, chat, vd) -> np.ndarray:
         w = self.world
         S = w.sellers
         ssc = w.scenario.sellers
-        item = w.keyed["visit"].integers(w.buyer_ids[buyer], visit, 3, S.items[seller])
+        item = vd.integers(3, S.items[seller])
         # an item's price varies around the seller's price level, fixed per item (a golden-ratio hash)
         frac = (item * 0.6180339887 + seller * 0.4142135) % 1.0
         amount = np.round(S.price[seller] * (1 + ssc.item_price_spread * (2 * frac - 1)), 2)
@@ -194,31 +195,31 @@ class Buyers:
         mean = self.arch_param("pay_delay_hours", arch) * HOUR
         return self.world.draws("payment", rows).exp_delay(3, mean)
 
-    def _choose(self, at: np.ndarray, buyer: np.ndarray, visit: np.ndarray, arch: np.ndarray) -> np.ndarray:
+    def _choose(self, at: np.ndarray, buyer: np.ndarray, visit: np.ndarray, arch: np.ndarray, vd) -> np.ndarray:
         """Repeat purchase, or a logit choice from the ranked search list, leaving out the sellers the
         buyer avoids. -1 if nothing is left to choose."""
         w = self.world
-        vk = w.keyed["visit"]
-        ids = w.buyer_ids[buyer]
         se = w.scenario.search
         plat = w.platform
         n = buyer.size
         seller = np.full(n, -1, np.int64)
         last = self.last_seller[buyer]
-        repeat = (last >= 0) & (vk.uniform(ids, visit, 0) < self.arch_param("repeat_prob", arch))
+        repeat = (last >= 0) & (vd.uniform(0) < self.arch_param("repeat_prob", arch))
         repeat &= ~plat.shielded[np.maximum(last, 0)]
         repeat &= ~((self.avoid_seller[buyer] == last[:, None]) & (self.avoid_until[buyer] > at[:, None])).any(axis=1)
         seller[repeat] = last[repeat]
         rest = np.flatnonzero(~repeat)
         if rest.size:
-            cat = vk.integers(ids[rest], visit[rest], 1, se.categories)
+            rd = vd.take(rest)
+            cat = rd.integers(1, se.categories)
             shown = self._shown()
             lists = shown.lists[cat]  # (m, K) seller indices, -1 padded
             trust = self.trust[buyer[rest]][:, None]
             util = trust * shown.signal[cat] - shown.price[cat]
             util -= shown.position
             positions = 100 + np.arange(lists.shape[1])
-            util += se.choice_noise * vk.gumbel(ids[rest][:, None], visit[rest][:, None], positions[None, :])
+            rd.base = rd.base[:, None]  # one Gumbel per list position
+            util += se.choice_noise * rd.gumbel(positions[None, :])
             b = buyer[rest]
             avoided = ((lists[:, :, None] == self.avoid_seller[b][:, None, :])
                        & (self.avoid_until[b][:, None, :] > at[rest][:, None, None])).any(axis=2)
@@ -262,12 +263,11 @@ class Buyers:
               seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Customer-service chat before buying (seeds 001, 003): outcome code and whether the sale is lost."""
         w = self.world
-        ck = w.keyed["chat"]
-        ids = w.buyer_ids[buyer]
         S = w.sellers
         ssc = w.scenario.sellers
         n = buyer.size
-        chats = ck.uniform(ids, visit, 0) < self.arch_param("chat_prob", arch)
+        ck = w.keyed["chat"].at(w.buyer_ids[buyer], visit)
+        chats = ck.uniform(0) < self.arch_param("chat_prob", arch)
         code = np.zeros(n, np.int8)
         lost = np.zeros(n, bool)
         idx = np.flatnonzero(chats)
@@ -282,14 +282,14 @@ class Buyers:
             load = S.chats_today[s] + rank_in + 1
             np.add.at(S.chats_today, s, 1)
             slow = load > S.cs_capacity[s]
-            a, b = ids[idx], visit[idx]
-            rude = ck.uniform(a, b, 1) < S.temper[s]
-            weak = ck.uniform(a, b, 2) < (1 - S.skill[s])
+            ck = ck.take(idx)
+            rude = ck.uniform(1) < S.temper[s]
+            weak = ck.uniform(2) < (1 - S.skill[s])
             c = O.select([rude, slow, weak], [CHAT_RUDE, CHAT_SLOW, CHAT_UNCONVINCING], CHAT_GOOD).astype(np.int8)
             p_lost = O.select([c == CHAT_RUDE, c == CHAT_SLOW, c == CHAT_UNCONVINCING],
                                [ssc.rude_abandon, ssc.slow_abandon, ssc.unskilled_abandon], 0.0)
             code[idx] = c
-            lost[idx] = ck.uniform(a, b, 3) < p_lost
+            lost[idx] = ck.uniform(3) < p_lost
             np.add.at(self.chats, c, 1)
         return code, lost
 

@@ -471,9 +471,9 @@ class Platform:
                 cat_mean[c] = np.exp(np.log(S.price[sel]).mean())
         self.log_price_ratio = np.log(S.price / cat_mean[S.category])
         # keyed by (day, seller): the daily personalisation noise and the draw of the fresh listings
-        pk = w.keyed["platform"]
-        score = self.rank_score() + w.scenario.platform.rank_noise * pk.normal(day, w.seller_ids, 0)
-        fresh_key = pk.uniform(day, w.seller_ids, 1)
+        pk = w.keyed["platform"].at(day, w.seller_ids)
+        score = self.rank_score() + w.scenario.platform.rank_noise * pk.normal(0)
+        fresh_key = pk.uniform(1)
         self.rank_today = score
         K = se.list_length
         top_k = max(K - se.fresh_slots, 0)

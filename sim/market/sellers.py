@@ -42,22 +42,21 @@ class Sellers:
         self.n = S
         # every trait is a keyed draw of the seller's account id (slot = trait), so adding a seller or a
         # buyer changes no other seller's traits
-        k = world.keyed["seller_traits"]
-        ids = world.seller_ids
-        u = lambda slot: k.uniform(ids, 0, slot)  # noqa: E731 - one line per trait below
+        k = world.keyed["seller_traits"].at(world.seller_ids, 0)
+        u = k.uniform
         self.quality = betaincinv(sc.quality_a, sc.quality_b, u(0))
         self.honesty = betaincinv(sc.honesty_a, sc.honesty_b, u(1))
         q_mean = sc.quality_a / (sc.quality_a + sc.quality_b)
         self.price = np.round(sc.price_mean * np.exp(sc.price_sd * ndtri(u(2)) - sc.price_sd ** 2 / 2
                                                      + sc.quality_price * (self.quality - q_mean)), 2)
-        self.category = k.integers(ids, 0, 3, world.scenario.search.categories)
+        self.category = k.integers(3, world.scenario.search.categories)
         self.items = 1 + poisson.ppf(u(4), max(sc.items_mean - 1, 1e-9)).astype(np.int64)
         self.tmall = u(5) < sc.tmall_share
         self.platform = np.where(self.tmall, L.TMALL, L.TAOBAO).astype(np.int8)
         shares = np.array([getattr(world.scenario.delivery, kk) for kk in DELIVERY_KINDS])
-        self.kind = k.choice(ids, 0, 6, shares).astype(np.int8)
+        self.kind = k.choice(6, shares).astype(np.int8)
         couriers = world.scenario.courier_list
-        self.courier = k.choice(ids, 0, 7, np.array([c.share for c in couriers])).astype(np.int8)
+        self.courier = k.choice(7, np.array([c.share for c in couriers])).astype(np.int8)
         self.courier[~np.isin(self.kind, PHYSICAL)] = -1
         self.cs_capacity = sc.cs_capacity * np.exp(sc.cs_capacity_sd * ndtri(u(8)))
         self.skill = betaincinv(sc.cs_skill_a, sc.cs_skill_b, u(9))

@@ -34,7 +34,7 @@ import simpy
 
 from sim.market.calendar import Calendar
 from sim.market.daily import MarketDaily
-from sim.market.keyed import Keyed, Streams
+from sim.market.keyed import Draws, Streams
 from sim.market.orders import OrderBook
 from sim.market.registry import CORE_RANKS, EXTRA_ACTORS
 from sim.rules.ruleset import RuleSet
@@ -55,33 +55,6 @@ class _Wake(simpy.events.Event):
         self._ok = True
         self._value = None
         env.schedule(self, priority=priority, delay=delay)
-
-
-class OrderDraws:
-    """The keyed draws of one stream for a batch of orders; ``slot`` tells one order's draws apart."""
-
-    def __init__(self, stream: Keyed, a: np.ndarray, b: np.ndarray, deterministic: bool) -> None:
-        self.stream, self.a, self.b, self.deterministic = stream, a, b, deterministic
-
-    def uniform(self, slot) -> np.ndarray:
-        return self.stream.uniform(self.a, self.b, slot)
-
-    def normal(self, slot) -> np.ndarray:
-        return self.stream.normal(self.a, self.b, slot)
-
-    def exp_delay(self, slot, mean_seconds) -> np.ndarray:
-        """Exponential delays with the given mean (exactly the mean with ``deterministic_delays``)."""
-        mean = np.broadcast_to(np.asarray(mean_seconds, np.float64), self.a.shape)
-        if self.deterministic:
-            return np.rint(mean).astype(np.int64)
-        return np.rint(self.stream.exponential(self.a, self.b, slot, mean)).astype(np.int64)
-
-    def lognormal_delay(self, slot, mean_seconds, sd: float) -> np.ndarray:
-        """Log-normal delays with the given mean and log-spread (exactly the mean when deterministic)."""
-        mean = np.broadcast_to(np.asarray(mean_seconds, np.float64), self.a.shape)
-        if self.deterministic or sd <= 0:
-            return np.rint(mean).astype(np.int64)
-        return np.rint(mean * np.exp(sd * self.stream.normal(self.a, self.b, slot) - sd * sd / 2)).astype(np.int64)
 
 
 class World:
@@ -140,11 +113,11 @@ class World:
     def calendar(self) -> Calendar:
         return Calendar(self.start, TICK)
 
-    def draws(self, stream: str, rows: np.ndarray) -> "OrderDraws":
-        """Keyed draws for the events of these orders (keyed by each order's buyer and visit)."""
+    def draws(self, stream: str, rows: np.ndarray) -> Draws:
+        """Keyed draws for the events of these orders (keyed by each order's buyer and visit); their
+        delays take the mean exactly with ``run.deterministic_delays``."""
         o = self.book.orders
-        rows = np.asarray(rows, np.int64)
-        return OrderDraws(self.keyed[stream], o["buyer_id"][rows], o["visit"][rows], self.deterministic)
+        return self.keyed[stream].at(o["buyer_id"][rows], o["visit"][rows], self.deterministic)
 
     def local_hour(self, t: int) -> int:
         return int(((t - self.start) // HOUR) % 24)
