@@ -5,8 +5,8 @@
 The scenario is validated and sized before anything runs (bad input and a scenario too big for the
 machine are ``InputError``: exit code 2). The output directory is written atomically
 (``sim.io.atomic``): ``orders.parquet`` and ``reviews.parquet`` (the input schema of ``repsim score``),
-``sellers_daily.parquet``, ``market_daily.parquet``, ``summary.json`` and ``manifest.json``. The same scenario, rules and seed
-give byte-identical files, except the timings in the manifest.
+``sellers_daily.parquet``, ``market_daily.parquet``, ``summary.json`` and ``manifest.json``. The same
+scenario, rules and seed give byte-identical files, except the timings in the manifest.
 """
 
 from __future__ import annotations

@@ -2,26 +2,31 @@
 
 Owns the buyer population (index ``j`` is account id ``sellers + j + 1``): archetype (direct, sociable,
 bargainer, non-payer, perfectionist, vindictive, each with the parameters of
-``sim.scenario.schema.Archetype``), activity, trust in reputation signals, account age, and the last
-seller that satisfied them (repeat purchases).
+``sim.scenario.schema.Archetype``), activity, trust in reputation signals, account age, the last
+seller that satisfied them (repeat purchases) and the sellers they avoid after a disappointment. Every
+draw is keyed (``sim.market.keyed``): traits by the buyer's account, a visit and the order it places by
+(buyer, visit number).
 
 Three hourly steps, at ranks 0, 1 and 4 of the same-time order:
 
-- **arrivals** (rank 0): the visits of the hour just ended are Poisson with a rate shaped by the daily
-  and weekly rhythm and festival surges (and their 0:00-2:00 peaks). A visit either returns to the
+- **arrivals** (rank 0): each buyer visits as its own Poisson process, its activity times a rate shaped
+  by the daily and weekly rhythm and festival surges (and their 0:00-2:00 peaks); the gaps are keyed by
+  (buyer, visit), so visit times do not depend on the rest of the market. A visit either returns to the
   buyer's last satisfying seller (``repeat_prob``) or searches a category and sees the platform's
-  ranked list (shielded sellers are absent). The choice is a logit over the list: reputation signals
-  (level badge, positive rate, DSR, 30-day sales: what the scorer shows, pending reviews invisible)
-  weighted by the buyer's trust, price, list position and Gumbel taste noise. The buyer may chat with
+  ranked list (shielded and avoided sellers left out). The choice is a logit over the list: the signal
+  utility (``Platform.reputation``: level badge, shrunk positive rate, shrunk DSR, 30-day sales, what the
+  scorer shows) weighted by the buyer's trust, price, list position and Gumbel taste noise. The buyer may chat with
   customer service first: a slow (over capacity), rude (temper) or unconvincing (1 - skill) reply may
   lose the sale. Then the order is placed.
 - **payment** (rank 1): bargainers haggle (the seller changes the price, which restarts
   TX-UNPAID-CLOSE's clock), then buyers pay after a short delay, or never (non-payers mostly).
-- **reactions** (rank 4): on delivery the buyer compares perceived quality (true quality, noise,
-  courier damage, lateness) with the expectation (archetype's expectation plus the seller's description
-  exaggeration). Satisfied buyers confirm early or let the timer run; mildly disappointed ones may ask a
-  partial refund; disappointed ones may ask a return and refund. Impatient buyers ask a refund of an
-  unshipped order (TX-REFUND-UNSHIPPED); buyers whose parcel never comes report it not received.
+- **reactions** (rank 4): on delivery the buyer compares perceived quality (true quality, noise, and
+  every service failure: courier damage, late delivery, late dispatch, a lost first parcel) with the
+  expectation (archetype's expectation plus the seller's description exaggeration). Satisfied buyers
+  confirm early or let the timer run; mildly disappointed ones may return covered goods under the
+  seven-day no-reason return (seed 004) or ask a partial refund; disappointed ones may ask a return and
+  refund, and avoid the seller for ``avoid_days``. Impatient buyers ask a refund of an unshipped order
+  (TX-REFUND-UNSHIPPED); buyers whose parcel never comes report it not received.
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ Every timeout is a field of the rule set (``sim.rules.RuleSet``), converted to s
   ``return_confirm_surface_days``, or the buyer is refunded automatically.
 - TX-INTERVENE: an escalated dispute is judged ``intervene_days`` later; the buyer wins with a
   probability set by the evidence (courier loss, damage, a quality defect, nothing). A seller who loses
-  gets general violation points.
+  gets general violation points; a won lost-parcel claim is a ``not_received`` refund and the courier
+  (at fault) pays the postage, any other a return whose postage the party at fault pays.
 - TX-ESCROW: through ``sim.market.orders.Escrow``.
 
 Daily (rank 8, at local midnight) the platform: decays and credits growth (GROWTH-DECAY, then

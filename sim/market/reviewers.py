@@ -7,9 +7,11 @@ Runs hourly at rank 6. When a genuine order succeeds, this family plans:
   review window (REV-WINDOW) means the buyer never gets round to it. The credit rating follows the
   satisfaction on delivery: satisfied -> ``good``; mildly disappointed -> ``good`` with
   ``mild_good_prob`` (higher under cash back) else ``neutral``; disappointed, or refused after-sales ->
-  ``bad`` with ``bad_prob`` else ``neutral``. With ``dsr_prob`` the buyer adds the four DSRs (DSR-DIMS):
-  ``described`` from the quality gap, ``service`` from the chat and the after-sales outcome, ``shipping``
-  from the dispatch delay, ``logistics`` from the courier's lateness, damage or loss. A tmall order
+  ``bad`` with ``bad_prob`` else ``neutral``. With ``dsr_prob`` the buyer adds the four DSRs (DSR-DIMS),
+  each ``reviews.dsr_base`` plus its terms plus noise, rounded to 1-5: ``described`` proportional to the
+  satisfaction (so it responds to quality over the whole range), ``service`` from the chat and the
+  after-sales outcome, ``shipping`` from the dispatch delay, ``logistics`` from the courier's lateness,
+  damage or loss (the ``[reviews]`` knobs, docs/market.md). A tmall order
   gets no credit review (REV-TMALL): its buyer gives only the DSRs;
 - the seller's rating of the buyer (taobao orders only): ``good``, or ``bad`` in retaliation for a
   ``bad`` review (``retaliate_prob``), within the window.

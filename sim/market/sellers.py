@@ -12,9 +12,15 @@ Each hour (rank 2 of the same-time order) the sellers family:
    shipped and delivered at once; physical goods join their courier's queue for the next pickup round.
    The dispatch delay is ``dispatch_days`` times the seller's load (open paid orders / capacity, at
    least 1): under heavy load sellers ship late (the promotion example, seed 000 L120);
-2. answers after-sales requests that reached it: a return (generous: agree, extending the auto-confirm
-   deadline, TX-EXTEND, then TX-RETURN; restrictive: offer an exchange, or refuse, TX-REFUND-REFUSED),
-   a partial refund, or a parcel not received (reship first and claim from the courier, or refund).
+2. answers after-sales requests that reached it: a return (generous, or covered by the seven-day
+   no-reason return of seed 004: agree, extending the auto-confirm deadline, TX-EXTEND, then TX-RETURN;
+   restrictive: offer an exchange, or refuse, TX-REFUND-REFUSED, after which the buyer escalates,
+   changes the request to a partial refund, or lets it lapse), a partial refund, or a parcel not
+   received (reship first and claim from the courier, or refund, or refuse: the buyer may then ask the
+   platform to intervene, TX-INTERVENE).
+
+Every trait is a keyed draw of the seller's account (``sim.market.keyed``), every decision about an
+order a keyed draw of that order.
 """
 
 from __future__ import annotations
