@@ -35,7 +35,10 @@ import datetime as _dt
 
 import numpy as np
 
+from scipy.special import ndtri
+
 from sim.market import orders as O
+from sim.market.keyed import to_integers
 from sim.market.sellers import REQ_NO_REASON, REQ_NOT_RECEIVED, REQ_PARTIAL, REQ_RETURN
 from sim.scenario.schema import ARCHETYPES
 from sim.timeutil import DAY, HOUR
@@ -72,6 +75,7 @@ class Buyers:
         self.visit_mass = 0.0
         self.next_visit = self._gaps.exponential(ids, 0) / self.intensity
         self.visit_log: list | None = None  # set to a list to record (times, buyer indices, visit numbers)
+        self._soon, self._soon_mass = _EMPTY, -1.0
         self.last_seller = np.full(B, -1, np.int64)
         self.avoid_seller = np.full((B, sc.avoid_memory), -1, np.int64)
         self.avoid_until = np.zeros((B, sc.avoid_memory), np.int64)
@@ -133,7 +137,13 @@ class Buyers:
         inc = self.rate_at(t0) / self.n  # visits of the mean buyer in this hour
         c0 = self.visit_mass
         c1 = self.visit_mass = c0 + inc
-        due = np.flatnonzero(self.next_visit <= c1)
+        if c1 > self._soon_mass:
+            # the buyers who may come in the next 24 hours, found once a day rather than every hour (a
+            # buyer's next_visit only grows, so the hourly due set is always inside this one)
+            ahead = sum(self.rate_at(t0 + i * HOUR) for i in range(24)) / self.n
+            self._soon_mass = max(c0 + ahead * (1 + 1e-9), c1)
+            self._soon = np.flatnonzero(self.next_visit <= self._soon_mass)
+        due = self._soon[self.next_visit[self._soon] <= c1]
         if inc <= 0 or due.size == 0:
             return _EMPTY, _EMPTY, _EMPTY
         parts = []
@@ -159,22 +169,23 @@ class Buyers:
         self.visits += n
         arch = self.archetype[buyer]
         vd = w.keyed["visit"].at(w.buyer_ids[buyer], visit)  # the visit's own draws, by slot
-        seller = self._choose(at, buyer, visit, arch, vd)
+        u = vd.uniforms(0, 4)  # slots 0 repeat, 1 category, 2 buy, 3 item
+        seller = self._choose(at, buyer, arch, vd, u)
         keep = seller >= 0
-        at, buyer, visit, arch, seller, vd = at[keep], buyer[keep], visit[keep], arch[keep], seller[keep], vd.take(keep)
+        at, buyer, visit, arch, seller, u = at[keep], buyer[keep], visit[keep], arch[keep], seller[keep], u[:, keep]
         chat, lost = self._chat(buyer, visit, arch, seller)
-        buys = ~lost & (vd.uniform(2) < w.scenario.buyers.buy_prob)
+        buys = ~lost & (u[2] < w.scenario.buyers.buy_prob)
         self.lost_to_chat += int(lost.sum())
         at, buyer, visit, arch, seller, chat = at[buys], buyer[buys], visit[buys], arch[buys], seller[buys], chat[buys]
         if buyer.size == 0:
             return
-        self.place(at, buyer, visit, arch, seller, chat, vd.take(buys))
+        self.place(at, buyer, visit, arch, seller, chat, u[3][buys])
 
-    def place(self, at, buyer, visit, arch, seller, chat, vd) -> np.ndarray:
+    def place(self, at, buyer, visit, arch, seller, chat, item_u) -> np.ndarray:
         w = self.world
         S = w.sellers
         ssc = w.scenario.sellers
-        item = vd.integers(3, S.items[seller])
+        item = to_integers(item_u, S.items[seller])
         # an item's price varies around the seller's price level, fixed per item (a golden-ratio hash)
         frac = (item * 0.6180339887 + seller * 0.4142135) % 1.0
         amount = np.round(S.price[seller] * (1 + ssc.item_price_spread * (2 * frac - 1)), 2)
@@ -187,20 +198,22 @@ class Buyers:
         np.add.at(self.orders_placed, buyer, 1)
         # payment plans (rank 1): haggle first (bargainers), then pay, or never pay
         d = w.draws("payment", rows)
-        pays = d.uniform(0) < self.arch_param("pay_prob", arch)
-        haggles = d.uniform(1) < self.arch_param("bargain_prob", arch)
-        haggle_at = at + d.exp_delay(2, w.scenario.buyers.haggle_delay_hours * HOUR)
+        u = d.uniforms(0, 4)  # slots 0 pays, 1 haggles, 2 haggle delay, 3 pay delay
+        pays = u[0] < self.arch_param("pay_prob", arch)
+        haggles = u[1] < self.arch_param("bargain_prob", arch)
+        haggle_at = at + d.exp_delay_from(u[2], w.scenario.buyers.haggle_delay_hours * HOUR)
         # tag 1: a price change, then payment; tag 2: a price change, then no payment
         self.pay_cal.push(rows[haggles], haggle_at[haggles], np.where(pays[haggles], 1, 2))
         p = pays & ~haggles
-        self.pay_cal.push(rows[p], at[p] + self._pay_delay(rows[p], arch[p]), 0)  # tag 0: payment
+        delay = d.exp_delay_from(u[3][p], self.arch_param("pay_delay_hours", arch[p]) * HOUR)
+        self.pay_cal.push(rows[p], at[p] + delay, 0)  # tag 0: payment
         return rows
 
     def _pay_delay(self, rows: np.ndarray, arch: np.ndarray) -> np.ndarray:
         mean = self.arch_param("pay_delay_hours", arch) * HOUR
         return self.world.draws("payment", rows).exp_delay(3, mean)
 
-    def _choose(self, at: np.ndarray, buyer: np.ndarray, visit: np.ndarray, arch: np.ndarray, vd) -> np.ndarray:
+    def _choose(self, at: np.ndarray, buyer: np.ndarray, arch: np.ndarray, vd, u: np.ndarray) -> np.ndarray:
         """Repeat purchase, or a logit choice from the ranked search list, leaving out the sellers the
         buyer avoids. -1 if nothing is left to choose."""
         w = self.world
@@ -209,14 +222,14 @@ class Buyers:
         n = buyer.size
         seller = np.full(n, -1, np.int64)
         last = self.last_seller[buyer]
-        repeat = (last >= 0) & (vd.uniform(0) < self.arch_param("repeat_prob", arch))
+        repeat = (last >= 0) & (u[0] < self.arch_param("repeat_prob", arch))
         repeat &= ~plat.shielded[np.maximum(last, 0)]
         repeat &= ~((self.avoid_seller[buyer] == last[:, None]) & (self.avoid_until[buyer] > at[:, None])).any(axis=1)
         seller[repeat] = last[repeat]
         rest = np.flatnonzero(~repeat)
         if rest.size:
             rd = vd.take(rest)
-            cat = rd.integers(1, se.categories)
+            cat = to_integers(u[1][rest], se.categories)
             shown = self._shown()
             lists = shown.lists[cat]  # (m, K) seller indices, -1 padded
             trust = self.trust[buyer[rest]][:, None]
@@ -226,9 +239,12 @@ class Buyers:
             rd.base = rd.base[:, None]  # one Gumbel per list position
             util += se.choice_noise * rd.gumbel(positions[None, :])
             b = buyer[rest]
-            avoided = ((lists[:, :, None] == self.avoid_seller[b][:, None, :])
-                       & (self.avoid_until[b][:, None, :] > at[rest][:, None, None])).any(axis=2)
-            ok = shown.valid[cat] & ~avoided
+            ok = shown.valid[cat]
+            active = self.avoid_until[b] > at[rest][:, None]
+            hit = np.flatnonzero(active.any(axis=1))  # only buyers who avoid someone now
+            if hit.size:
+                ok[hit] &= ~((lists[hit][:, :, None] == self.avoid_seller[b[hit]][:, None, :])
+                             & active[hit][:, None, :]).any(axis=2)
             util[~ok] = -np.inf
             best = np.argmax(util, axis=1)
             chosen = lists[np.arange(rest.size), best]
@@ -271,8 +287,8 @@ class Buyers:
         S = w.sellers
         ssc = w.scenario.sellers
         n = buyer.size
-        ck = w.keyed["chat"].at(w.buyer_ids[buyer], visit)
-        chats = ck.uniform(0) < self.arch_param("chat_prob", arch)
+        ck = w.keyed["chat"].at(w.buyer_ids[buyer], visit).uniforms(0, 4)  # chats, rude, weak, lost
+        chats = ck[0] < self.arch_param("chat_prob", arch)
         code = np.zeros(n, np.int8)
         lost = np.zeros(n, bool)
         idx = np.flatnonzero(chats)
@@ -287,14 +303,14 @@ class Buyers:
             load = S.chats_today[s] + rank_in + 1
             np.add.at(S.chats_today, s, 1)
             slow = load > S.cs_capacity[s]
-            ck = ck.take(idx)
-            rude = ck.uniform(1) < S.temper[s]
-            weak = ck.uniform(2) < (1 - S.skill[s])
+            ck = ck[:, idx]
+            rude = ck[1] < S.temper[s]
+            weak = ck[2] < (1 - S.skill[s])
             c = O.select([rude, slow, weak], [CHAT_RUDE, CHAT_SLOW, CHAT_UNCONVINCING], CHAT_GOOD).astype(np.int8)
             p_lost = O.select([c == CHAT_RUDE, c == CHAT_SLOW, c == CHAT_UNCONVINCING],
                                [ssc.rude_abandon, ssc.slow_abandon, ssc.unskilled_abandon], 0.0)
             code[idx] = c
-            lost[idx] = ck.uniform(3) < p_lost
+            lost[idx] = ck[3] < p_lost
             np.add.at(self.chats, c, 1)
         return code, lost
 
@@ -385,7 +401,8 @@ class Buyers:
         base = 8 * o["shipments"][rows].astype(np.int64)  # a reshipment is judged afresh
         arch = o["archetype"][rows]
         again = O.among(o["after_sales"][rows], (O.AS_EXCHANGE, O.AS_RESHIPPED))
-        perceived = o["quality"][rows] + sc.perception_sd * d.normal(base)
+        u = d.uniforms(base, 8)  # perception, exchange fixed, early, its delay, partial, no-reason, return, delay
+        perceived = o["quality"][rows] + sc.perception_sd * ndtri(u[0])
         perceived -= np.where(o["courier_outcome"][rows] == O.C_DAMAGED, sc.damage_penalty, 0.0)
         late = np.maximum(0.0, (at - o["expected_at"][rows]) / DAY)
         late = np.where(o["expected_at"][rows] == O.NEVER, 0.0, late)
@@ -396,7 +413,7 @@ class Buyers:
         perceived -= np.where(o["after_sales"][rows] == O.AS_RESHIPPED, sc.loss_penalty, 0.0)
         s = perceived - o["expectation"][rows]
         exch = o["after_sales"][rows] == O.AS_EXCHANGE
-        fixed = exch & (d.uniform(base + 1) < sc.exchange_fix_prob)
+        fixed = exch & (u[1] < sc.exchange_fix_prob)
         s = np.where(fixed, np.maximum(s, 0.01), s)  # a good exchange satisfies
         o["satisfaction"][rows] = s
         satisfied = s >= 0
@@ -405,26 +422,33 @@ class Buyers:
         buyer = o["buyer_id"][rows] - w.n_sellers - 1
         seller = o["seller_id"][rows] - 1
         self.last_seller[buyer[satisfied]] = seller[satisfied]
-        self.avoid(buyer[~satisfied], seller[~satisfied], at[~satisfied])
         # early confirmation (TX-CONFIRM) of satisfied buyers, if before the timer
-        early = satisfied & (d.uniform(base + 2) < self.arch_param("confirm_early_prob", arch))
-        cdelay = d.exp_delay(base + 3, np.maximum(self.arch_param("confirm_delay_days", arch) * DAY, 1.0))
-        self.confirm_cal.push(rows[early], at[early] + cdelay[early])
+        early = satisfied & (u[2] < self.arch_param("confirm_early_prob", arch))
+        ea = arch[early]
+        cdelay = d.exp_delay_from(u[3][early], np.maximum(self.arch_param("confirm_delay_days", ea) * DAY, 1.0))
+        self.confirm_cal.push(rows[early], at[early] + cdelay)
+        # the rest is about the disappointed few (a subset, so an hour's batch costs little)
+        upset = np.flatnonzero(~satisfied)
+        if upset.size == 0:
+            return
+        rows, at, arch, u, mild, bad = rows[upset], at[upset], arch[upset], u[:, upset], mild[upset], bad[upset]
+        self.avoid(buyer[upset], seller[upset], at)
         # mild disappointment: covered goods may go back under the seven-day no-reason return (seed 004),
         # otherwise maybe a partial refund
-        open_ = ~again & ~o["dispute_open"][rows]
+        open_ = ~again[upset] & ~o["dispute_open"][rows]
         covered = w.sellers.no_reason_covered(rows, at)
-        no_reason = mild & open_ & covered & (d.uniform(base + 5) < self.arch_param("no_reason_prob", arch))
-        partial = mild & open_ & ~no_reason & (d.uniform(base + 4) < self.arch_param("partial_prob", arch))
+        no_reason = mild & open_ & covered & (u[5] < self.arch_param("no_reason_prob", arch))
+        partial = mild & open_ & ~no_reason & (u[4] < self.arch_param("partial_prob", arch))
         w.sellers.request(rows[partial], at[partial], REQ_PARTIAL)
         # real disappointment: maybe a return and refund (a dispute until resolved)
-        ret = bad & open_ & (d.uniform(base + 6) < self.arch_param("after_sales_prob", arch))
-        rat = at + d.exp_delay(base + 7, sc.request_delay_hours * HOUR)
+        ret = bad & open_ & (u[6] < self.arch_param("after_sales_prob", arch))
+        rat = at + d.exp_delay_from(u[7], sc.request_delay_hours * HOUR)
         for want, kind in ((ret, REQ_RETURN), (no_reason, REQ_NO_REASON)):
-            rr, ra = rows[want], rat[want]
-            o["request_at"][rr] = ra
-            w.platform.open_dispute(rr, ra)
-            w.sellers.request(rr, ra, kind)
+            if want.any():
+                rr, ra = rows[want], rat[want]
+                o["request_at"][rr] = ra
+                w.platform.open_dispute(rr, ra)
+                w.sellers.request(rr, ra, kind)
 
 
 class _Shown:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from scipy.special import ndtri
+
 from sim.market import orders as O
 from sim.market.buyers import CHAT_RUDE, CHAT_SLOW, CHAT_UNCONVINCING
 from sim.reputation import log as L
@@ -54,15 +56,16 @@ class Reviewers:
         arch = o["archetype"][rows]
         p = w.buyers.arch_param("review_prob", arch)
         p = np.minimum(1.0, p + np.where(o["cashback"][rows], w.scenario.sellers.cashback_review_boost, 0.0))
-        delay = d.exp_delay(0, np.maximum(np.rint(w.buyers.arch_param("review_delay_days", arch) * DAY), 1.0))
+        u = d.uniforms(0, 4)  # slots 0 review delay, 1 reviews, 2 seller's delay, 3 seller rates
+        delay = d.exp_delay_from(u[0], np.maximum(np.rint(w.buyers.arch_param("review_delay_days", arch) * DAY), 1.0))
         s = o["satisfaction"][rows]
         upset = ~(s >= 0)  # disappointed, or nothing arrived (NaN)
         p = np.where(upset, p * (1 - w.buyers.arch_param("disappointed_silence", arch)), p)
-        reviews = (d.uniform(1) < p) & (delay <= window)
+        reviews = (u[1] < p) & (delay <= window)
         self.cal.push(rows[reviews], at[reviews] + delay[reviews], BUYER_REVIEW)
         taobao = o["platform"][rows] == L.TAOBAO
-        sdelay = d.exp_delay(2, w.scenario.sellers.rate_buyer_delay_days * DAY)
-        srates = taobao & (d.uniform(3) < w.scenario.sellers.rate_buyer_prob) & (sdelay <= window)
+        sdelay = d.exp_delay_from(u[2], w.scenario.sellers.rate_buyer_delay_days * DAY)
+        srates = taobao & (u[3] < w.scenario.sellers.rate_buyer_prob) & (sdelay <= window)
         self.cal.push(rows[srates], at[srates] + sdelay[srates], SELLER_REVIEW)
 
     def tick(self, now: int) -> None:
@@ -92,13 +95,14 @@ class Reviewers:
         cash = o["cashback"][rows]
         mild_good = w.buyers.arch_param("mild_good_prob", arch)
         mild_good = np.where(cash, np.maximum(mild_good, rv.cashback_mild_good_prob), mild_good)
-        bad = d.uniform(4) < w.buyers.arch_param("bad_prob", arch)
+        u = d.uniforms(4, 7)  # slots 4 bad, 5 mild good, 6-9 DSR noise, 10 gives DSRs
+        bad = u[0] < w.buyers.arch_param("bad_prob", arch)
         rating = np.where(satisfied, L.GOOD,
-                          np.where(mild, np.where(d.uniform(5) < mild_good, L.GOOD, L.NEUTRAL),
+                          np.where(mild, np.where(u[1] < mild_good, L.GOOD, L.NEUTRAL),
                                    np.where(bad, L.BAD, L.NEUTRAL))).astype(np.int8)
         taobao = o["platform"][rows] == L.TAOBAO
         # DSR-DIMS: each score a noisy, rounded mean that responds to the order over the whole range
-        noise = [rv.dsr_noise * d.normal(6 + k) for k in range(4)]
+        noise = rv.dsr_noise * ndtri(u[2:6])
         described = rv.dsr_base + rv.described_per_satisfaction * s + noise[0]
         chat = o["chat"][rows]
         service = (rv.dsr_base + rv.service_bonus
@@ -113,7 +117,7 @@ class Reviewers:
                      - rv.logistics_damage * (outcome == O.C_DAMAGED)
                      - rv.logistics_loss * O.among(outcome, (O.C_LOST, O.C_UNDELIVERABLE)) + noise[3])
         dims = [np.clip(np.rint(x), 1, 5).astype(np.int8) for x in (described, service, shipping, logistics)]
-        gives_dsr = np.where(taobao, d.uniform(10) < w.buyers.arch_param("dsr_prob", arch), True)
+        gives_dsr = np.where(taobao, u[6] < w.buyers.arch_param("dsr_prob", arch), True)
         book = w.book
         credit = rows[taobao]
         arow = book.rate(credit, L.BUYER, at[taobao], rating[taobao], cashback=cash[taobao])

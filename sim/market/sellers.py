@@ -121,15 +121,16 @@ class Sellers:
             w.couriers.enqueue(rows[physical], due[physical])
         rows, due, tag = self.requests.pop(now)
         if rows.size:
-            for kind, handler in ((REQ_RETURN, self._answer_return), (REQ_NO_REASON, self._answer_return),
-                                  (REQ_PARTIAL, self._answer_partial),
-                                  (REQ_NOT_RECEIVED, self._answer_not_received)):
-                sel = tag == kind
+            returns = (tag == REQ_RETURN) | (tag == REQ_NO_REASON)  # the policy and the window decide
+            for sel, handler in ((returns, self._answer_return), (tag == REQ_PARTIAL, self._answer_partial),
+                                 (tag == REQ_NOT_RECEIVED, self._answer_not_received)):
                 if sel.any():
                     handler(rows[sel], due[sel])
 
     def request(self, rows: np.ndarray, at: np.ndarray, kind: int) -> None:
         """A buyer's after-sales request reaches the seller, who answers after a few hours."""
+        if rows.size == 0:
+            return
         w = self.world
         o = w.book.orders
         slot = 10 * (kind + 1) + o["shipments"][rows].astype(np.int64)  # a reship's loss is a new event
@@ -154,6 +155,8 @@ class Sellers:
         bsc = w.scenario.buyers
         ok = (o["state"][rows] == O.SHIPPED) & o["dispute_open"][rows]
         rows, at = rows[ok], at[ok]
+        if rows.size == 0:
+            return
         seller = o["seller_id"][rows] - 1
         # within the no-reason window the seller must accept a return of covered goods, whatever its policy
         forced = self.no_reason_covered(rows, o["request_at"][rows])
@@ -165,6 +168,8 @@ class Sellers:
         w.platform.plan_return(agree, agree_at)
         # restrictive: offer an exchange ("exchange, no return")
         rest, rest_at = rows[~gen], at[~gen]
+        if rest.size == 0:
+            return
         d = w.draws("after_sales", rest)
         accepts = d.uniform(60) < bsc.exchange_accept_prob
         ex, ex_at = rest[accepts], rest_at[accepts]
@@ -183,6 +188,8 @@ class Sellers:
         """TX-REFUND-REFUSED: the refused buyer asks the platform to intervene, or changes the request to
         a partial refund (within the window), or does neither and the request lapses."""
         w = self.world
+        if rows.size == 0:
+            return
         o = w.book.orders
         bsc = w.scenario.buyers
         arch = o["archetype"][rows]
@@ -222,6 +229,8 @@ class Sellers:
         o = w.book.orders
         ok = (o["state"][rows] == O.SHIPPED) & o["dispute_open"][rows]
         rows, at = rows[ok], at[ok]
+        if rows.size == 0:
+            return
         d = w.draws("after_sales", rows)
         slot = 40 + 4 * o["shipments"][rows].astype(np.int64)
         reship = d.uniform(slot) < sc.reship_on_loss_prob
