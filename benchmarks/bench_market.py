@@ -38,7 +38,7 @@ def peak_mib() -> float:
 def market(scenario: str, days: int | None, seed: int) -> dict:
     from sim.commands.common import resolve_rules
     from sim.io.parquet import write_parquet
-    from sim.market.records import orders_table, reviews_table, sellers_daily_table
+    from sim.market.records import market_daily_table, orders_table, reviews_table, sellers_daily_table
     from sim.market.world import World
     from sim.scenario.schema import load
 
@@ -52,6 +52,7 @@ def market(scenario: str, days: int | None, seed: int) -> dict:
         write_parquet(orders_table(world), Path(tmp) / "orders.parquet")
         write_parquet(reviews_table(world), Path(tmp) / "reviews.parquet")
         write_parquet(sellers_daily_table(world), Path(tmp) / "sellers_daily.parquet")
+        write_parquet(market_daily_table(world), Path(tmp) / "market_daily.parquet")
     t2 = time.perf_counter()
     n = world.book.orders.n
     return {"part": "market", "orders": n, "actions": world.book.actions.n, "days": world.days,

@@ -21,6 +21,7 @@ COMMANDS = {
     "score": ("sim.commands.score", "score a review log under a rule set"),
     "run": ("sim.commands.run", "simulate a market scenario"),
     "validate": ("sim.commands.validate", "check scenario and rule-set files"),
+    "calibrate": ("sim.commands.calibrate", "print a scenario's honest stylised facts over several seeds"),
 }
 
 

@@ -5,8 +5,8 @@
 The scenario is validated and sized before anything runs (bad input and a scenario too big for the
 machine are ``InputError``: exit code 2). The output directory is written atomically
 (``sim.io.atomic``): ``orders.parquet`` and ``reviews.parquet`` (the input schema of ``repsim score``),
-``sellers_daily.parquet``, ``summary.json`` and ``manifest.json``. The same scenario, rules and seed
-give byte-identical files, except the timings in the manifest.
+``sellers_daily.parquet``, ``market_daily.parquet``, ``summary.json`` and ``manifest.json``. The same
+scenario, rules and seed give byte-identical files, except the timings in the manifest.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
 
     from sim.io.atomic import atomic_output_dir
     from sim.io.parquet import write_parquet
-    from sim.market.records import orders_table, reviews_table, sellers_daily_table, summary
+    from sim.market.records import market_daily_table, orders_table, reviews_table, sellers_daily_table, summary
     from sim.market.world import STREAMS, World
     from sim.scenario.schema import canonical, load
     from sim.scenario.sizing import check_fits, estimate_bytes
@@ -69,6 +69,7 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
         write_parquet(orders_table(world), staging / "orders.parquet")
         write_parquet(reviews_table(world), staging / "reviews.parquet")
         write_parquet(sellers_daily_table(world), staging / "sellers_daily.parquet")
+        write_parquet(market_daily_table(world), staging / "market_daily.parquet")
         result = summary(world)
         result["scenario"] = scenario.run.name
         result["seed"] = seed
@@ -82,13 +83,15 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
             "scenario": canonical(scenario),
             "rules": rules.to_dict(),
             "seed": seed,
-            "seed_streams": {"numpy_seed_sequence": seed, "children": list(STREAMS),
+            "seed_streams": {"keyed_streams": list(STREAMS), "key": "SeedSequence(seed, spawn_key=(crc32(name), "
+                             "len(name))) mixed with (entity, event, slot), sim.market.keyed",
                              "extra_actors": "SeedSequence(seed, spawn_key=(1000 + i,))"},
             "days": horizon,
             "start": scenario.run.start,
             "as_of_end": world.end,
             "estimated_bytes": estimate_bytes(scenario, horizon),
-            "outputs": ["orders.parquet", "reviews.parquet", "sellers_daily.parquet", "summary.json"],
+            "outputs": ["orders.parquet", "reviews.parquet", "sellers_daily.parquet", "market_daily.parquet",
+                        "summary.json"],
             "timings": {"total_s": round(time.perf_counter() - began, 3), "simulate_s": round(t1 - t0, 3),
                         "write_s": round(t2 - t1, 3),
                         "families_s": {k: round(v, 3) for k, v in world.timings.items()}},

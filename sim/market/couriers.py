@@ -97,19 +97,21 @@ class Couriers:
         if rows.size == 0:
             return
         w = self.world
-        rng = w.rng["couriers"]
         company = self.companies[c]
         o = w.book.orders
+        d = w.draws("couriers", rows)
+        base = 8 * o["shipments"][rows].astype(np.int64)  # each shipment of an order draws afresh
         kind = o["kind"][rows]
         mean = O.select([kind == O.EMS, kind == O.SURFACE_MAIL], [company.ems_days, company.surface_days],
                          company.express_days) * DAY
-        transit = w.lognormal_delay(rng, mean, company.transit_sd, rows.size)
-        u = rng.random(rows.size)
+        draws = d.uniforms(base, 3)  # transit, outcome, extra delay
+        transit = d.lognormal_delay_from(draws[0], mean, company.transit_sd)
+        u = draws[1]
         edges = np.cumsum([company.loss_prob, company.undeliverable_prob, company.damage_prob, company.delay_prob])
         outcome = O.select([u < edges[0], u < edges[1], u < edges[2], u < edges[3]],
                             [O.C_LOST, O.C_UNDELIVERABLE, O.C_DAMAGED, O.C_DELAYED], O.C_OK).astype(np.int8)
         delayed = outcome == O.C_DELAYED
-        extra = w.exp_delay(rng, company.delay_days * DAY, rows.size)
+        extra = d.exp_delay_from(draws[2], company.delay_days * DAY)
         arrive = now + transit + np.where(delayed, extra, 0)
         o["courier_outcome"][rows] = outcome
         o["expected_at"][rows] = now + np.rint(mean).astype(np.int64)

@@ -51,9 +51,9 @@ HOW_NAMES = ("", "buyer", "auto")
 
 # after-sales flow of an order (the last one opened)
 AS_NONE, AS_UNSHIPPED, AS_RETURN, AS_EXCHANGE, AS_REFUSED, AS_INTERVENED, AS_PARTIAL, AS_NOT_RECEIVED, \
-    AS_RESHIPPED = range(9)
+    AS_RESHIPPED, AS_CHANGED, AS_NO_REASON, AS_LOSS_REFUSED = range(12)
 AFTER_SALES_NAMES = ("", "refund_unshipped", "return", "exchange", "refused", "intervened", "partial",
-                     "not_received", "reshipped")
+                     "not_received", "reshipped", "changed_to_partial", "no_reason_return", "loss_refused")
 
 # which actor family placed an order
 ACTOR_GENUINE = 0
@@ -114,6 +114,9 @@ ORDER_COLUMNS: dict[str, tuple[type, object]] = {
     "dispute_open": (np.bool_, False), "extensions": (np.int8, 0), "shipments": (np.int8, 0),
     "cashback": (np.bool_, False), "late_days": (np.float32, 0.0), "buyer_rating": (np.int8, L.NO_RATING),
     "request_at": (np.int64, NEVER),
+    # the key of the order's random draws (sim.market.keyed): with buyer_id, the buyer's visit number for a
+    # genuine order, -(row + 1) for an order placed by another actor
+    "visit": (np.int64, 0),
 }
 
 ACTION_COLUMNS: dict[str, tuple[type, object]] = {
@@ -221,8 +224,10 @@ class OrderBook:
         if not self._changed:
             return np.empty(0, np.int64)
         rows = np.sort(np.concatenate(self._changed))
-        rows = rows[np.append(True, rows[1:] != rows[:-1])]
         self._changed = []
+        if rows.size == 0:  # only empty batches changed
+            return rows
+        rows = rows[np.append(True, rows[1:] != rows[:-1])]
         return rows
 
     def _select(self, rows, at, ok: np.ndarray):
@@ -265,6 +270,8 @@ class OrderBook:
         """New orders in state ``placed`` (the unpaid clock of TX-UNPAID-CLOSE starts at ``created_at``)."""
         created_at = np.asarray(created_at, np.int64)
         k = created_at.size
+        if "visit" not in extra:
+            extra["visit"] = -1 - np.arange(self.orders.n, self.orders.n + k, dtype=np.int64)
         rows = self.orders.append(
             k, created_at=created_at, terms_at=created_at, buyer_id=buyer_id, seller_id=seller_id,
             item_id=item_id, amount=amount, list_price=amount, platform=platform, kind=kind, courier=courier,

@@ -19,7 +19,8 @@ Every timeout is a field of the rule set (``sim.rules.RuleSet``), converted to s
   ``return_confirm_surface_days``, or the buyer is refunded automatically.
 - TX-INTERVENE: an escalated dispute is judged ``intervene_days`` later; the buyer wins with a
   probability set by the evidence (courier loss, damage, a quality defect, nothing). A seller who loses
-  gets general violation points.
+  gets general violation points; a won lost-parcel claim is a ``not_received`` refund and the courier
+  (at fault) pays the postage, any other a return whose postage the party at fault pays.
 - TX-ESCROW: through ``sim.market.orders.Escrow``.
 
 Daily (rank 8, at local midnight) the platform: decays and credits growth (GROWTH-DECAY, then
@@ -90,9 +91,7 @@ class Platform:
         self.penalty_events = 0
         # growth, per buyer index (GROWTH-*)
         B = w.n_buyers
-        rng = w.rng["platform"]
-        self.growth = rng.exponential(w.scenario.buyers.growth_mean, B) if w.scenario.buyers.growth_mean > 0 \
-            else np.zeros(B)
+        self.growth = w.keyed["buyer_traits"].exponential(w.buyer_ids, 0, 5, w.scenario.buyers.growth_mean)
         self.growth_start = self.growth.copy()
         self.growth_earned = np.zeros(B)
         self.vip_days = np.zeros(3, np.int64)
@@ -100,7 +99,10 @@ class Platform:
         self.counts_timer = {k: 0 for k in ("unpaid_closed", "unshipped_refunded", "autoconfirmed",
                                             "refused_lapsed", "returns_refunded", "returns_auto_refunded",
                                             "returns_lapsed", "interventions", "interventions_won",
-                                            "extensions")}
+                                            "extensions", "changed_requests", "lost_refused")}
+        self.postage = {"buyer": 0.0, "seller": 0.0, "courier": 0.0}  # postage charged, by the party at fault
+        self.dsr_given = np.zeros(S, np.int64)  # DSR ratings given per seller, as of the last scoring
+        self._dsr_counted = 0
         self.scorer, self.incremental = _make_scorer(w.rules, w.book.orders.cap)
         self.view = None
         self.day = 0
@@ -200,20 +202,21 @@ class Platform:
         w = self.world
         r = w.rules
         o = w.book.orders
-        rng = w.rng["after_sales"]
         sc = w.scenario
+        p = sc.platform
         n = rows.size
         if n == 0:
             return
-        ship_delay = w.exp_delay(rng, sc.buyers.return_ship_delay_days * DAY, n)
-        ships = (rng.random(n) < sc.buyers.return_ship_prob) & (ship_delay <= to_seconds(r.return_ship_days))
+        d = w.draws("after_sales", rows)
+        ship_delay = d.exp_delay(70, sc.buyers.return_ship_delay_days * DAY)
+        ships = (d.uniform(71) < sc.buyers.return_ship_prob) & (ship_delay <= to_seconds(r.return_ship_days))
         surface = o["kind"][rows] == O.SURFACE_MAIL
-        transit = np.where(surface, 12 * DAY, 3 * DAY) if w.deterministic else \
-            np.rint(np.where(surface, 12, 3) * DAY * np.exp(0.3 * rng.standard_normal(n))).astype(np.int64)
+        transit = d.lognormal_delay(72, np.where(surface, p.return_surface_days, p.return_express_days) * DAY,
+                                    p.return_transit_sd)
         arrive = at + ship_delay + transit
         limit = np.where(surface, to_seconds(r.return_confirm_surface_days), to_seconds(r.return_confirm_express_days))
-        confirm_delay = w.exp_delay(rng, sc.sellers.return_confirm_delay_days * DAY, n)
-        seller_ok = (rng.random(n) < sc.sellers.return_confirm_prob) & (confirm_delay <= limit)
+        confirm_delay = d.exp_delay(73, sc.sellers.return_confirm_delay_days * DAY)
+        seller_ok = (d.uniform(74) < sc.sellers.return_confirm_prob) & (confirm_delay <= limit)
         when = np.where(~ships, at + to_seconds(r.return_ship_days),
                         np.where(seller_ok, arrive + confirm_delay, arrive + limit))
         tag = np.where(~ships, 2, np.where(seller_ok, 0, 1))  # 0 seller confirms, 1 auto refund, 2 lapsed
@@ -228,7 +231,6 @@ class Platform:
         w = self.world
         book = w.book
         o = book.orders
-        rng = w.rng["platform"]
         rows, due, _ = self.cal_unpaid.pop(now)
         if rows.size:  # TX-UNPAID-CLOSE (a stale entry of a changed price does not match terms_at)
             ok = (o["state"][rows] == O.PLACED) & (due == o["terms_at"][rows] + self.unpaid)
@@ -250,20 +252,23 @@ class Platform:
             self.close_dispute(rows[~refund], due[~refund])
         rows, due, _ = self.cal_refused.pop(now)
         if rows.size:  # TX-REFUND-REFUSED: the request lapses, the trade goes on
-            ok = (o["after_sales"][rows] == O.AS_REFUSED) & o["dispute_open"][rows]
+            ok = O.among(o["after_sales"][rows], (O.AS_REFUSED, O.AS_LOSS_REFUSED)) & o["dispute_open"][rows]
             self.counts_timer["refused_lapsed"] += int(ok.sum())
             self.close_dispute(rows[ok], due[ok])
         rows, due, _ = self.cal_intervene.pop(now)
         if rows.size:  # TX-INTERVENE
             ok = (o["state"][rows] == O.SHIPPED) & o["dispute_open"][rows]
             rows, due = rows[ok], due[ok]
-            self._judge(rows, due, rng)
+            self._judge(rows, due)
         rows, due, _ = self.cal_autoconfirm.pop(now)
         if rows.size:  # TX-AUTOCONFIRM (waits while a dispute is open; stale entries do not match)
             ok = (o["state"][rows] == O.SHIPPED) & ~o["dispute_open"][rows] & (due >= o["autoconfirm_at"][rows])
             self.counts_timer["autoconfirmed"] += book.confirm(rows[ok], due[ok], O.HOW_AUTO).size
 
-    def _judge(self, rows: np.ndarray, at: np.ndarray, rng: np.random.Generator) -> None:
+    def _judge(self, rows: np.ndarray, at: np.ndarray) -> None:
+        """TX-INTERVENE: the buyer wins with a probability set by the evidence. A won claim is refunded: a
+        lost parcel as ``not_received`` (the courier, at fault, pays the postage), anything else as a
+        return (postage by the party at fault); the seller gets general violation points."""
         w = self.world
         p = w.scenario.platform
         o = w.book.orders
@@ -273,25 +278,40 @@ class Platform:
         defect = o["quality"][rows] < p.defect_quality
         win_p = O.select([lost, damaged, defect], [p.intervene_win_loss, p.intervene_win_damage,
                                                       p.intervene_win_defect], p.intervene_win_none)
-        win = rng.random(rows.size) < win_p
+        win = w.draws("platform", rows).uniform(20 + o["shipments"][rows].astype(np.int64)) < win_p
         self.counts_timer["interventions"] += int(rows.size)
         self.counts_timer["interventions_won"] += int(win.sum())
         code = np.where(lost[win], L.NOT_RECEIVED, L.RETURN).astype(np.int8)
         done = w.book.refund(rows[win], at[win], code)
-        self._postage(done)
+        gone = o["refund"][done] == L.NOT_RECEIVED
+        self.courier_compensates(done[gone])
+        self._postage(done[~gone])
         self.add_points(o["seller_id"][done] - 1, GENERAL, p.points_lost_dispute, int(at.max()) if at.size else 0)
         self.close_dispute(rows[~win], at[~win])
 
     def _postage(self, rows: np.ndarray) -> None:
-        """Return postage is paid by the party at fault (the seller for damage or a defect); account 0 is
-        the outside world (the courier)."""
+        """Return postage is paid by the party at fault: the seller for damage or a defect, else the buyer
+        (a no-reason return, a matter of taste); it goes to account 0, the outside world (the courier)."""
         w = self.world
-        if rows.size == 0 or w.scenario.platform.postage <= 0:
+        postage = w.scenario.platform.postage
+        if rows.size == 0 or postage <= 0:
             return
         o = w.book.orders
         fault = (o["courier_outcome"][rows] == O.C_DAMAGED) | (o["quality"][rows] < w.scenario.platform.defect_quality)
         payer = np.where(fault, o["seller_id"][rows], o["buyer_id"][rows])
-        w.book.escrow.transfer(payer, np.zeros(rows.size, np.int64), np.full(rows.size, w.scenario.platform.postage))
+        w.book.escrow.transfer(payer, np.zeros(rows.size, np.int64), np.full(rows.size, postage))
+        self.postage["seller"] += postage * int(fault.sum())
+        self.postage["buyer"] += postage * int((~fault).sum())
+
+    def courier_compensates(self, rows: np.ndarray) -> None:
+        """A refunded lost parcel: the courier, at fault, pays the seller the postage (the seller's claim)."""
+        w = self.world
+        postage = w.scenario.platform.postage
+        if rows.size == 0 or postage <= 0:
+            return
+        o = w.book.orders
+        w.book.escrow.transfer(np.zeros(rows.size, np.int64), o["seller_id"][rows], np.full(rows.size, postage))
+        self.postage["courier"] += postage * rows.size
 
     # --- the daily work (rank 8) ---------------------------------------------------------------
     def daily_tick(self, now: int) -> None:
@@ -305,6 +325,7 @@ class Platform:
         self._penalties(now)
         self._rank(now)
         self._record(d)
+        w.daily.record(d)
         w.sellers.chats_today[:] = 0
         if w.on_day is not None:
             w.on_day(d)
@@ -349,6 +370,12 @@ class Platform:
             from sim.reputation import core
             sellers = core.score(orders, actions, w.rules, as_of=now).sellers
         self.view_as_of = now
+        a = book.actions
+        new = slice(self._dsr_counted, a.n)
+        is_dsr = a["action"][new] == L.DSR
+        seller_of = book.orders["seller_id"][a["order_id"][new][is_dsr]] - 1
+        self.dsr_given += np.bincount(seller_of[seller_of < w.n_sellers], minlength=w.n_sellers)
+        self._dsr_counted = a.n
         idx = sellers.seller_id - 1
         inside = (idx >= 0) & (idx < w.n_sellers)
         idx = idx[inside]
@@ -397,12 +424,35 @@ class Platform:
         self.sealed |= serious >= r.serious_seal_points
         self.shielded = (self.shield_until > now) | self.sealed
 
+    def reputation(self, w_level: float, w_positive: float, prior: float, prior_weight: float, w_dsr: float,
+                   dsr_reference: float, dsr_weight: float, w_sales: float) -> np.ndarray:
+        """A score per seller from what the scorer shows, used both for the search rank (platform knobs)
+        and for the buyer's signal utility (search knobs); documented in docs/market.md:
+
+        ``w_level log(1 + level) + w_positive 100 (p~ - prior) + w_dsr (d~ - dsr_reference)
+        + w_sales log(1 + sales30)``, with the positive rate shrunk by its review count n,
+        ``p~ = (n p + prior_weight prior) / (n + prior_weight)``, and the mean of the four DSRs by the
+        number of DSR ratings k, ``d~ = (k d + dsr_weight dsr_reference) / (k + dsr_weight)``. A tmall
+        seller has no credit (REV-TMALL): its level and positive terms are the median of the taobao
+        sellers' (so it is judged on its DSRs and sales, not penalised for lacking credit)."""
+        n = self.counts.sum(axis=0)
+        pos = np.nan_to_num(self.positive_rate)
+        shrunk = (n * pos + prior_weight * prior) / np.maximum(n + prior_weight, 1e-12)
+        credit = w_level * np.log1p(self.level) + w_positive * 100 * (shrunk - prior)
+        tmall = self.world.sellers.tmall
+        if tmall.any():
+            credit[tmall] = np.median(credit[~tmall]) if (~tmall).any() else 0.0
+        known = ~np.isnan(self.dsr)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dsr = np.where(known, self.dsr, 0.0).sum(axis=0) / known.sum(axis=0)
+        k = np.where(np.isnan(dsr), 0, self.dsr_given)
+        dsr_shrunk = (k * np.nan_to_num(dsr) + dsr_weight * dsr_reference) / np.maximum(k + dsr_weight, 1e-12)
+        return credit + w_dsr * (dsr_shrunk - dsr_reference) + w_sales * np.log1p(self.sales30)
+
     def rank_score(self) -> np.ndarray:
         p = self.world.scenario.platform
-        pos = np.where(np.isnan(self.positive_rate), 0.98, self.positive_rate)
-        dsr = np.where(np.isnan(self.dsr), 4.7, self.dsr).mean(axis=0)
-        return (p.rank_w_level * np.log1p(self.level) - p.rank_w_positive * 100 * (1 - pos)
-                + p.rank_w_dsr * (dsr - 4.7) + p.rank_w_sales * np.log1p(self.sales30))
+        return self.reputation(p.rank_w_level, p.rank_w_positive, p.rank_positive_prior, p.rank_positive_prior_weight,
+                               p.rank_w_dsr, p.rank_dsr_reference, p.rank_dsr_prior_weight, p.rank_w_sales)
 
     def _rank(self, now: int) -> None:
         """Search ranking per category from the scorer's view, shielded sellers excluded; and the signal
@@ -410,23 +460,19 @@ class Platform:
         w = self.world
         se = w.scenario.search
         S = w.sellers
-        rng = w.rng["platform"]
-        n = w.n_sellers
-        pos = self.positive_rate
-        known = ~np.isnan(self.dsr)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dsr_mean = np.where(known, self.dsr, 0.0).sum(axis=0) / known.sum(axis=0)
-        util = se.w_level * np.log1p(self.level) + se.w_sales * np.log1p(self.sales30)
-        util += np.where(np.isnan(pos), -se.unknown_positive_penalty, -se.w_positive * 100 * (1 - np.nan_to_num(pos)))
-        util += np.where(np.isnan(dsr_mean), 0.0, se.w_dsr * (np.nan_to_num(dsr_mean) - 4.8))
-        self.signal_utility = util
+        day = int((now - w.start) // DAY)
+        self.signal_utility = self.reputation(se.w_level, se.w_positive, se.positive_prior, se.positive_prior_weight,
+                                              se.w_dsr, se.dsr_reference, se.dsr_prior_weight, se.w_sales)
         cat_mean = np.ones(se.categories)
         for c in range(se.categories):
             sel = S.category == c
             if sel.any():
                 cat_mean[c] = np.exp(np.log(S.price[sel]).mean())
         self.log_price_ratio = np.log(S.price / cat_mean[S.category])
-        score = self.rank_score() + w.scenario.platform.rank_noise * rng.standard_normal(n)
+        # keyed by (day, seller): the daily personalisation noise and the draw of the fresh listings
+        pk = w.keyed["platform"].at(day, w.seller_ids)
+        score = self.rank_score() + w.scenario.platform.rank_noise * pk.normal(0)
+        fresh_key = pk.uniform(1)
         self.rank_today = score
         K = se.list_length
         top_k = max(K - se.fresh_slots, 0)
@@ -439,7 +485,7 @@ class Platform:
             order = cand[np.lexsort((cand, -score[cand]))]
             top = order[:top_k]
             rest = order[top_k:]
-            fresh = rng.choice(rest, min(se.fresh_slots, rest.size), replace=False) if rest.size else rest
+            fresh = rest[np.argsort(fresh_key[rest], kind="stable")[: se.fresh_slots]]
             chosen = np.concatenate([top, fresh])[:K]
             lists[c, : chosen.size] = chosen
         self.search_lists = lists

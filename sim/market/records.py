@@ -9,6 +9,7 @@ and the market metrics (``docs/market.md``, outputs).
   (rating null on DSR rows, the four scores null on credit rows), then ``actor``, ``seller_answer`` and
   ``cashback``.
 - ``sellers_daily_table``: one row per seller per day, the scorer's view at the day's end.
+- ``market_daily_table``: one row per day of market-wide counts (``sim.market.daily``).
 - ``summary``: the market metrics (no attackers needed).
 """
 
@@ -124,6 +125,19 @@ def sellers_daily_table(world) -> pa.Table:
     return pa.table(cols)
 
 
+def market_daily_table(world) -> pa.Table:
+    m = world.daily
+    D = world.days
+    start_day = np.datetime64(world.scenario.run.start, "D")
+    cols = {"date": pa.array(start_day + np.arange(D).astype("timedelta64[D]"))}
+    for name, values in m.rec.items():
+        if name == "packing_backlog":
+            for i, c in enumerate(world.scenario.courier_list):
+                cols[f"courier_backlog_{c.name}"] = pa.array(m.courier_backlog[:, i])
+        cols[name] = pa.array(values, mask=np.isnan(values) if values.dtype.kind == "f" else None)
+    return pa.table(cols)
+
+
 def _share(num: float, den: float) -> float | None:
     return None if den == 0 else float(num) / float(den)
 
@@ -154,6 +168,37 @@ def first_bad_effect(world) -> dict:
     return out
 
 
+def negative_gaps(world) -> dict:
+    """Cabral-Hortacsu's "later negatives arrive faster": per seller, days from its first sale to its first
+    visible bad review, and from the first to the second; means over sellers with two bad reviews."""
+    p = world.platform
+    bad, paid = p.rec["bad"], p.rec["paid"]
+    has1, has2, sold = bad > 0, bad > 1, paid > 0
+    both = has2.any(axis=0) & sold.any(axis=0)
+    f0, f1, f2 = sold.argmax(axis=0)[both], has1.argmax(axis=0)[both], has2.argmax(axis=0)[both]
+    return {"sellers": int(both.sum()),
+            "days_to_first": float((f1 - f0).mean()) if both.any() else None,
+            "days_first_to_second": float((f2 - f1).mean()) if both.any() else None}
+
+
+def revenue_per_star(world, min_ratings: int = 20) -> float | None:
+    """Luca's "one more star", with the DSR standing in for the stars: exp(b sd) - 1, where b is the OLS
+    slope of log revenue over the run on the shown mean DSR at the end, and sd the spread (standard
+    deviation) of that DSR across the same sellers, those with revenue and at least ``min_ratings`` DSR
+    ratings. One star is about one cross-business standard deviation of Yelp ratings, so this is the
+    proportional change in revenue for the DSR equivalent of one more star."""
+    p = world.platform
+    revenue = p.rec["revenue"].sum(axis=0)
+    known = ~np.isnan(p.dsr)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dsr = np.where(known, p.dsr, 0.0).sum(axis=0) / known.sum(axis=0)
+    ok = (revenue > 0) & ~np.isnan(dsr) & (p.dsr_given >= min_ratings)
+    if ok.sum() < 3 or np.ptp(dsr[ok]) == 0:
+        return None
+    slope = np.polyfit(dsr[ok], np.log(revenue[ok]), 1)[0]
+    return float(np.expm1(slope * dsr[ok].std()))
+
+
 def summary(world) -> dict:
     from scipy.stats import kendalltau
 
@@ -166,14 +211,18 @@ def summary(world) -> dict:
     state = o["state"]
     paid = o["paid_at"] < NEVER
     success = state == O.SUCCESS
-    window = to_seconds(world.rules.review_window_days)
-    closed_window = success & (o["success_at"] + window <= end) & genuine
+    # feedback within a fixed horizon after success, whatever the rule set's windows (naive has none)
+    horizon = to_seconds(sc.run.metric_horizon_days)
+    fb_base = success & (o["success_at"] + horizon <= end) & genuine
     taobao = o["platform"] == L.TAOBAO
     buyer_rates = (a["author"] == L.BUYER) & (a["action"] == L.RATE)
+    in_time = (a["author"] == L.BUYER) & (a["at"] <= o["success_at"][a["order_id"]] + horizon)
     rated_orders = np.zeros(o.n, bool)
-    rated_orders[a["order_id"][buyer_rates]] = True
-    fb_base = closed_window & taobao
-    feedback_rate = _share((rated_orders & fb_base).sum(), fb_base.sum())
+    rated_orders[a["order_id"][buyer_rates & in_time]] = True
+    any_feedback = np.zeros(o.n, bool)
+    any_feedback[a["order_id"][in_time & ((a["action"] == L.RATE) | (a["action"] == L.DSR))]] = True
+    credit_base = fb_base & taobao
+    feedback_rate = _share((any_feedback & fb_base).sum(), fb_base.sum())
     given = a["rating"][buyer_rates]
     positive_share = _share((given == L.GOOD).sum(), given.size)
     modified = (a["author"] == L.BUYER) & (a["action"] == L.MODIFY)
@@ -219,6 +268,8 @@ def summary(world) -> dict:
         "buyer_serious_disappointment": _share((sat < -sc.buyers.mild_margin).sum(), sat.size),
         "feedback_rate": feedback_rate,
         "feedback_rate_base_orders": int(fb_base.sum()),
+        "credit_feedback_rate": _share((rated_orders & credit_base).sum(), credit_base.sum()),
+        "postage_paid": {k: float(v) for k, v in p.postage.items()},
         "positive_share_given": positive_share,
         "positive_share_counted": _share(counted[0], counted.sum()),
         "reviews_modified_to_good": int(modified.sum()),
@@ -226,6 +277,8 @@ def summary(world) -> dict:
         "dsr_means": {name: (None if np.isnan(v) else float(v)) for name, v in zip(
             L.DSR_DIMENSIONS, [np.nanmean(p.dsr[k]) if known[k].any() else np.nan for k in range(4)])},
         "first_bad_review": first_bad_effect(world),
+        "negative_gaps": negative_gaps(world),
+        "revenue_per_star_equivalent": revenue_per_star(world),
         "late_shipping_share": _share(late.sum(), late.size),
         "mean_dispatch_days": None if dispatch.size == 0 else float(dispatch.mean()),
         "timers": dict(p.counts_timer),

@@ -13,9 +13,14 @@ at one instant the order is fixed, whatever the periods: arrivals, payment, sell
 buyer reactions, platform timers, reviewers, extra actors, the platform's daily work (growth, scoring,
 penalties, ranking, records). SimPy's own priorities 0 and 1 are never used by the market.
 
-**Randomness.** One ``numpy.random.SeedSequence(seed)`` spawns one child stream per family in
-``STREAMS`` (fixed order), and extra actors get ``SeedSequence(seed, spawn_key=(1000 + i,))`` for the
-i-th ``[[actors]]`` table. Streams are passed explicitly; nothing touches global random state.
+**Randomness.** Every draw of the honest market is keyed (``sim.market.keyed``): a named stream
+(``STREAMS``) hashed with the entity and the event the draw belongs to, a seller or buyer account for
+its traits, (buyer, visit number) for a visit and the order it places, (day, seller) for the
+platform's daily ranking. So a buyer's arrival times and own draws do not depend on how many draws the
+rest of the market made: two runs that differ only in the rule set, or by an extra actor, are paired
+draw by draw. Extra actors get a sequential ``numpy.random.Generator`` from ``SeedSequence(seed,
+spawn_key=(1000 + i,))`` for the i-th ``[[actors]]`` table (and may use ``world.keyed`` too). Nothing
+touches global random state.
 """
 
 from __future__ import annotations
@@ -29,13 +34,16 @@ import simpy
 
 from sim.actors import CORE_RANKS, EXTRA_ACTORS
 from sim.market.calendar import Calendar
+from sim.market.daily import MarketDaily
+from sim.market.keyed import Draws, Streams
 from sim.market.orders import OrderBook
 from sim.rules.ruleset import RuleSet
 from sim.scenario.schema import Scenario
 from sim.timeutil import DAY, HOUR
 
-STREAMS = ("accounts", "arrivals", "choice", "chat", "payment", "sellers", "couriers", "satisfaction",
-           "after_sales", "reviews", "platform")
+#: the keyed streams of the honest market, by name (sim.market.keyed)
+STREAMS = ("seller_traits", "buyer_traits", "arrivals", "visit", "chat", "payment", "dispatch", "couriers",
+           "satisfaction", "after_sales", "reviews", "platform")
 TICK = HOUR
 
 
@@ -64,9 +72,7 @@ class World:
         self.deterministic = scenario.run.deterministic_delays
         self.env = simpy.Environment(initial_time=0)
         self.on_day = on_day
-        root = np.random.SeedSequence(self.seed)
-        self.rng = {name: np.random.Generator(np.random.PCG64(child))
-                    for name, child in zip(STREAMS, root.spawn(len(STREAMS)))}
+        self.keyed = Streams(self.seed)
         self.timings: dict[str, float] = {}
 
         S, B = scenario.sellers.count, scenario.buyers.count
@@ -82,6 +88,7 @@ class World:
         self.couriers = couriers.Couriers(self)
         self.reviewers = reviewers.Reviewers(self)
         self.platform = platform.Platform(self)
+        self.daily = MarketDaily(self)
         self.families: list[tuple[int, int, str, Any]] = [
             (CORE_RANKS["arrivals"], HOUR, "arrivals", self.buyers.arrivals_tick),
             (CORE_RANKS["payment"], HOUR, "payment", self.buyers.payment_tick),
@@ -106,19 +113,11 @@ class World:
     def calendar(self) -> Calendar:
         return Calendar(self.start, TICK)
 
-    def exp_delay(self, rng: np.random.Generator, mean_seconds: float, n: int) -> np.ndarray:
-        """Exponential delays with the given mean (exactly the mean with ``deterministic_delays``)."""
-        if self.deterministic or mean_seconds <= 0:
-            return np.full(n, int(round(mean_seconds)), np.int64)
-        return np.rint(rng.exponential(mean_seconds, n)).astype(np.int64)
-
-    def lognormal_delay(self, rng: np.random.Generator, mean_seconds: np.ndarray | float, sd: float,
-                        n: int) -> np.ndarray:
-        """Log-normal delays with the given mean and log-spread (exactly the mean when deterministic)."""
-        mean = np.broadcast_to(np.asarray(mean_seconds, np.float64), (n,))
-        if self.deterministic or sd <= 0:
-            return np.rint(mean).astype(np.int64)
-        return np.rint(mean * np.exp(sd * rng.standard_normal(n) - sd * sd / 2)).astype(np.int64)
+    def draws(self, stream: str, rows: np.ndarray) -> Draws:
+        """Keyed draws for the events of these orders (keyed by each order's buyer and visit); their
+        delays take the mean exactly with ``run.deterministic_delays``."""
+        o = self.book.orders
+        return self.keyed[stream].at(o["buyer_id"][rows], o["visit"][rows], self.deterministic)
 
     def local_hour(self, t: int) -> int:
         return int(((t - self.start) // HOUR) % 24)

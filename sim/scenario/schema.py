@@ -82,6 +82,9 @@ class Run:
                                       "available memory", lo=0.0, hi=1.0, lo_open=True)
     low_quality_threshold: float = knob(0.6, "a seller with true quality below this is low quality (metrics)",
                                         **PROB)
+    metric_horizon_days: float = knob(15.0, "feedback counts in the summary if given this many days after "
+                                      "success, whatever the rule set's windows (the taobao review window)",
+                                      **POS)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class Archetype:
     bargain_prob: float = knob(0.0, "probability of haggling the price before paying (restarts TX-UNPAID-CLOSE)",
                                **PROB)
     bargain_discount: float = knob(0.05, "price cut obtained by haggling", **PROB)
-    expectation: float = knob(0.5, "quality the buyer expects from an honest description", **PROB)
+    expectation: float = knob(0.4, "quality the buyer expects from an honest description", **PROB)
     signal_trust: float = knob(1.0, "weight on reputation signals, relative to the search defaults", **NONNEG)
     confirm_early_prob: float = knob(0.6, "probability a satisfied buyer confirms receipt before the timer",
                                      **PROB)
@@ -126,6 +129,10 @@ class Archetype:
     repeat_prob: float = knob(0.2, "probability of returning to the last satisfying seller", **PROB)
     anger_acknowledged_calm: float = knob(0.5, "a seller's acknowledgement (explanation) lowers escalation "
                                           "by this factor", **PROB)
+    change_request_prob: float = knob(0.4, "a refused buyer who does not escalate changes the request to a "
+                                      "partial refund (TX-REFUND-REFUSED)", **PROB)
+    no_reason_prob: float = knob(0.3, "a mildly disappointed buyer of covered goods sends them back under the "
+                                 "seven-day no-reason return (seed 004) rather than ask a partial refund", **PROB)
 
 
 def _arch(**kw) -> typing.Callable[[], Archetype]:
@@ -147,11 +154,11 @@ class Archetypes:
         share=0.05, pay_prob=0.15, chat_prob=0.3, review_prob=0.5),
         metadata={"doc": "orders and often does not pay"})
     perfectionist: Archetype = field(default_factory=_arch(
-        share=0.12, expectation=0.62, chat_prob=0.5, after_sales_prob=0.8, partial_prob=0.4,
+        share=0.12, expectation=0.52, chat_prob=0.5, after_sales_prob=0.8, partial_prob=0.4,
         escalate_prob=0.5, review_prob=0.8, bad_prob=0.5, mild_good_prob=0.8, disappointed_silence=0.2, confirm_early_prob=0.3,
         change_accept_prob=0.3), metadata={"doc": "fault-finder"})
     vindictive: Archetype = field(default_factory=_arch(
-        share=0.03, expectation=0.55, after_sales_prob=0.6, escalate_prob=0.7, review_prob=0.85, bad_prob=0.95,
+        share=0.03, expectation=0.47, after_sales_prob=0.6, escalate_prob=0.7, review_prob=0.85, bad_prob=0.95,
         mild_good_prob=0.6, disappointed_silence=0.0, change_accept_prob=0.1, anger_acknowledged_calm=0.9),
         metadata={"doc": "retaliates with bad"})
 
@@ -159,15 +166,21 @@ class Archetypes:
 @dataclass(frozen=True)
 class Search:
     list_length: int = knob(20, "sellers shown per search (ranked)", lo=1)
-    fresh_slots: int = knob(5, "of which this many are random non-shielded sellers (new listings)", lo=0)
+    fresh_slots: int = knob(8, "of which this many are random non-shielded sellers (new listings)", lo=0)
     categories: int = knob(8, "product categories", lo=1)
     position_decay: float = knob(0.05, "utility lost per rank position shown", **NONNEG)
     w_level: float = knob(0.25, "utility per log(1+level) (credit badge)", **NONNEG)
-    w_positive: float = knob(0.6, "utility per percentage point of positive rate below 100%", **NONNEG)
-    w_dsr: float = knob(1.0, "utility per DSR point (mean of four) away from 4.8", **NONNEG)
-    w_sales: float = knob(0.25, "utility per log(1+sales in 30 days)", **NONNEG)
-    w_price: float = knob(1.5, "utility lost per log price ratio to the category mean", **NONNEG)
-    unknown_positive_penalty: float = knob(0.3, "utility lost when a seller has no positive rate yet", **NONNEG)
+    w_positive: float = knob(0.3, "utility per percentage point of the shrunk positive rate away from "
+                             "positive_prior", **NONNEG)
+    positive_prior: float = knob(0.97, "the positive rate a buyer assumes before reading any review", **PROB)
+    positive_prior_weight: float = knob(50.0, "how many reviews the prior is worth (shrinkage strength)", **NONNEG)
+    w_dsr: float = knob(1.5, "utility per DSR point (shrunk mean of four) away from dsr_reference", **NONNEG)
+    dsr_reference: float = knob(4.7, "the DSR a buyer assumes before any rating (and the neutral point)",
+                                lo=1.0, hi=5.0)
+    dsr_prior_weight: float = knob(20.0, "how many DSR ratings the reference is worth (shrinkage strength)",
+                                   **NONNEG)
+    w_sales: float = knob(0.1, "utility per log(1+sales in 30 days)", **NONNEG)
+    w_price: float = knob(1.0, "utility lost per log price ratio to the category mean", **NONNEG)
     trust_sd: float = knob(0.5, "log-normal spread of buyers' trust in signals", **NONNEG)
     choice_noise: float = knob(1.0, "scale of the Gumbel taste noise", **POS)
 
@@ -187,7 +200,7 @@ class Buyers:
     account_age_days: float = knob(700.0, "mean account age at the start", **NONNEG)
     growth_mean: float = knob(800.0, "mean initial growth value (GROWTH-*)", **NONNEG)
     verified_share: float = knob(0.8, "share of real-name-verified accounts (GROWTH-VIP gold)", **PROB)
-    mild_margin: float = knob(0.12, "a satisfaction gap up to this is mild disappointment", **NONNEG)
+    mild_margin: float = knob(0.2, "a satisfaction gap up to this is mild disappointment", **NONNEG)
     perception_sd: float = knob(0.08, "noise in perceived quality", **NONNEG)
     damage_penalty: float = knob(0.35, "perceived quality lost to courier damage", **NONNEG)
     lateness_penalty: float = knob(0.03, "perceived quality lost per day of late delivery", **NONNEG)
@@ -196,6 +209,21 @@ class Buyers:
     return_ship_prob: float = knob(0.9, "the buyer ships an agreed return within TX-RETURN's window", **PROB)
     return_ship_delay_days: float = knob(1.5, "mean delay to ship an agreed return", **NONNEG)
     lost_wait_days: float = knob(3.0, "days past the expected delivery before reporting not received", **NONNEG)
+    dispatch_grace_days: float = knob(2.0, "dispatch within this many days of payment is not held against the "
+                                      "seller", **NONNEG)
+    late_dispatch_penalty: float = knob(0.03, "perceived quality lost per day of dispatch beyond the grace",
+                                        **NONNEG)
+    loss_penalty: float = knob(0.15, "perceived quality lost when a reshipment replaces a lost parcel", **NONNEG)
+    avoid_days: float = knob(120.0, "a disappointed buyer leaves that seller out of its choices this long",
+                             **NONNEG)
+    avoid_memory: int = knob(3, "how many avoided sellers a buyer remembers at once (the oldest is forgotten)",
+                             lo=1, hi=16)
+    haggle_delay_hours: float = knob(1.0, "mean delay from placing to the haggled price change", **NONNEG)
+    request_delay_hours: float = knob(6.0, "mean delay from a disappointing delivery to the return request",
+                                      **NONNEG)
+    escalate_delay_days: float = knob(1.0, "mean delay from a refusal to asking the platform to intervene",
+                                      **NONNEG)
+    change_request_delay_days: float = knob(1.0, "mean delay from a refusal to a changed request", **NONNEG)
     archetypes: Archetypes = sub(Archetypes, "the buyer archetypes")
 
 
@@ -203,19 +231,23 @@ class Buyers:
 class Sellers:
     count: int = knob(200, "seller accounts", lo=1)
     tmall_share: float = knob(0.0, "share of tmall (B2C) sellers", **PROB)
-    quality_a: float = knob(9.0, "Beta(a, b) of latent true quality", **POS)
+    quality_a: float = knob(5.0, "Beta(a, b) of latent true quality", **POS)
     quality_b: float = knob(2.0, "Beta(a, b) of latent true quality", **POS)
     honesty_a: float = knob(8.0, "Beta(a, b) of description honesty", **POS)
     honesty_b: float = knob(1.5, "Beta(a, b) of description honesty", **POS)
     exaggeration: float = knob(0.25, "expectation raised by a fully dishonest description", **NONNEG)
     price_mean: float = knob(80.0, "mean item price", **POS)
-    price_sd: float = knob(0.6, "log-normal spread of prices", **NONNEG)
+    price_sd: float = knob(0.3, "log-normal spread of prices", **NONNEG)
     quality_price: float = knob(0.5, "log-price per unit of quality above the mean (good costs more)", **NONNEG)
     items_mean: float = knob(20.0, "mean catalogue size", lo=1.0)
+    item_price_spread: float = knob(0.2, "an item's price is the seller's price times 1 +- this (fixed per item)",
+                                    lo=0.0, hi=0.9)
     dispatch_days: float = knob(1.0, "mean dispatch delay after payment", **NONNEG)
+    dispatch_sd: float = knob(0.5, "log-normal spread of dispatch delays", **NONNEG)
     dispatch_capacity: float = knob(30.0, "orders a seller packs per day before delays grow", **POS)
     capacity_per_sale: float = knob(0.05, "extra daily packing capacity per order sold in 30 days", **NONNEG)
     cs_capacity: float = knob(40.0, "chats a day the customer service answers promptly", **POS)
+    cs_capacity_sd: float = knob(0.3, "log-normal spread of customer-service capacity between sellers", **NONNEG)
     cs_skill_a: float = knob(6.0, "Beta(a, b) of customer-service skill", **POS)
     cs_skill_b: float = knob(2.0, "Beta(a, b) of customer-service skill", **POS)
     temper_mean: float = knob(0.05, "mean probability of a rude reply", **PROB)
@@ -232,13 +264,42 @@ class Sellers:
     rate_buyer_prob: float = knob(0.6, "a taobao seller rates its buyer (good) after success", **PROB)
     rate_buyer_delay_days: float = knob(3.0, "mean delay of the seller's rating of the buyer", **NONNEG)
     retaliate_prob: float = knob(0.3, "a bad-tempered seller rates a bad reviewer bad (if not yet rated)", **PROB)
-    reship_on_loss_prob: float = knob(0.7, "the seller reships a lost parcel (else refunds)", **PROB)
+    reship_on_loss_prob: float = knob(0.7, "the seller reships a lost parcel", **PROB)
+    refund_on_loss_prob: float = knob(0.7, "a seller who does not reship refunds a lost parcel (else it refuses, "
+                                      "claiming delivery, and the buyer may ask the platform to intervene)", **PROB)
+    request_answer_hours: float = knob(6.0, "mean delay of the seller's answer to an after-sales request",
+                                       **NONNEG)
     agree_partial_prob: float = knob(0.6, "a seller agrees to a partial refund", **PROB)
     partial_share: float = knob(0.2, "share of the amount refunded in a partial refund", **PROB)
     return_confirm_prob: float = knob(0.9, "the seller confirms a returned parcel in time (else TX-RETURN "
                                       "refunds automatically)", **PROB)
     return_confirm_delay_days: float = knob(2.0, "mean delay to confirm a returned parcel", **NONNEG)
     account_age_days: float = knob(500.0, "mean shop age at the start", **NONNEG)
+
+
+@dataclass(frozen=True)
+class Reviews:
+    cashback_mild_good_prob: float = knob(0.95, "under cash back a mildly disappointed reviewer rates good at "
+                                          "least this often", **PROB)
+    dsr_base: float = knob(4.4, "a DSR score before the order's own effects (before rounding to 1-5)",
+                           lo=1.0, hi=5.0)
+    dsr_noise: float = knob(0.5, "spread of each DSR score around its mean (normal, before rounding)", **NONNEG)
+    described_per_satisfaction: float = knob(2.0, "described score per unit of satisfaction (perceived minus "
+                                             "expected quality)", **NONNEG)
+    service_bonus: float = knob(0.5, "service score above dsr_base when nothing went wrong", **NONNEG)
+    service_rude: float = knob(2.0, "service score lost to a rude chat reply", **NONNEG)
+    service_slow: float = knob(1.0, "service score lost to a slow chat reply", **NONNEG)
+    service_unconvincing: float = knob(0.5, "service score lost to an unconvincing chat reply", **NONNEG)
+    service_refused: float = knob(2.0, "service score lost when after-sales was refused or went to the platform",
+                                  **NONNEG)
+    shipping_bonus: float = knob(0.5, "shipping score above dsr_base when dispatch was within the grace",
+                                 **NONNEG)
+    shipping_per_late_day: float = knob(0.7, "shipping score lost per day of dispatch beyond "
+                                        "buyers.dispatch_grace_days", **NONNEG)
+    logistics_bonus: float = knob(0.5, "logistics score above dsr_base for an on-time parcel", **NONNEG)
+    logistics_per_late_day: float = knob(0.5, "logistics score lost per day of late delivery", **NONNEG)
+    logistics_damage: float = knob(2.0, "logistics score lost to a damaged parcel", **NONNEG)
+    logistics_loss: float = knob(2.0, "logistics score lost to a lost or undeliverable parcel", **NONNEG)
 
 
 @dataclass(frozen=True)
@@ -277,16 +338,30 @@ class Platform:
     intervene_win_defect: float = knob(0.6, "buyer wins with a quality defect (low true quality)", **PROB)
     intervene_win_none: float = knob(0.15, "buyer wins with no evidence (taste)", **PROB)
     defect_quality: float = knob(0.5, "true quality below this is an evidenced defect", **PROB)
+    no_reason_return_days: float = knob(7.0, "seven-day no-reason return (seed 004): within this many days of "
+                                        "delivery a seller must accept the return of physical goods (express, "
+                                        "EMS, surface mail); 0 switches it off", **NONNEG)
+    return_express_days: float = knob(3.0, "mean transit of a returned parcel (express, EMS, no logistics)",
+                                      **NONNEG)
+    return_surface_days: float = knob(12.0, "mean transit of a returned parcel sent by surface mail", **NONNEG)
+    return_transit_sd: float = knob(0.3, "log-normal spread of return transit", **NONNEG)
     points_lost_dispute: int = knob(1, "general violation points to a seller losing an intervention", lo=0)
     points_late_shipping: int = knob(0, "general points per order shipped later than late_shipping_days", lo=0)
     late_shipping_days: float = knob(3.0, "shipping later than this after payment is a violation", **NONNEG)
     scoring_interval_days: int = knob(1, "days between platform scoring runs (signals refresh)", lo=1)
     sales_window_days: int = knob(30, "the sales count shown covers this many days", lo=1)
     rank_w_level: float = knob(0.3, "search rank score per log(1+level)", **NONNEG)
-    rank_w_positive: float = knob(0.5, "search rank score per point of positive rate below 100%", **NONNEG)
-    rank_w_dsr: float = knob(1.0, "search rank score per DSR point", **NONNEG)
-    rank_w_sales: float = knob(0.5, "search rank score per log(1+sales)", **NONNEG)
-    rank_noise: float = knob(0.3, "daily noise in the rank score (personalisation)", **NONNEG)
+    rank_w_positive: float = knob(0.3, "search rank score per point of the shrunk positive rate away from "
+                                  "rank_positive_prior", **NONNEG)
+    rank_w_dsr: float = knob(1.5, "search rank score per DSR point (shrunk mean of four) away from "
+                             "rank_dsr_reference", **NONNEG)
+    rank_positive_prior: float = knob(0.97, "the ranking's positive rate before any review", **PROB)
+    rank_positive_prior_weight: float = knob(50.0, "how many reviews the ranking's prior is worth", **NONNEG)
+    rank_dsr_reference: float = knob(4.7, "the ranking's DSR before any rating (and its neutral point)",
+                                     lo=1.0, hi=5.0)
+    rank_dsr_prior_weight: float = knob(20.0, "how many DSR ratings the ranking's reference is worth", **NONNEG)
+    rank_w_sales: float = knob(0.1, "search rank score per log(1+sales)", **NONNEG)
+    rank_noise: float = knob(0.5, "daily noise in the rank score (personalisation)", **NONNEG)
     postage: float = knob(8.0, "postage of a return, paid by the party at fault", **NONNEG)
 
 
@@ -303,6 +378,7 @@ class Scenario:
     sellers: Sellers = sub(Sellers, "sellers")
     couriers: tuple = knob((), "courier companies: [[couriers]] tables; default one 'express-co'")
     search: Search = sub(Search, "search results and how buyers choose")
+    reviews: Reviews = sub(Reviews, "how genuine reviewers turn an order into a rating and DSRs")
     delivery: Delivery = sub(Delivery, "delivery kinds of the items")
     platform: Platform = sub(Platform, "platform behaviour beyond the rule set")
     actors: tuple = knob((), "extra actor families: [[actors]] tables with kind = a registered name")
