@@ -147,8 +147,9 @@ def _first_day(t: int, hours: tuple) -> int:
     return day if t <= day * DAY - PLATFORM_UTC_OFFSET + hours[0] * HOUR else day + 1
 
 
-def _slots(t: np.ndarray, per_pair: int, fresh: bool) -> tuple[np.ndarray, int]:
-    """Each order's account slot, round-robin within its natural month, and the slots needed."""
+def _slots(t: np.ndarray, per_pair: int, fresh: bool, limit: int | None = None) -> tuple[np.ndarray, int]:
+    """Each order's account slot, round-robin within its natural month, and the slots needed; with
+    ``limit`` (fewer accounts than needed), round-robin over that many accounts, reused each month."""
     n = len(t)
     if n == 0:
         return np.zeros(0, np.int64), 0
@@ -156,6 +157,8 @@ def _slots(t: np.ndarray, per_pair: int, fresh: bool) -> tuple[np.ndarray, int]:
     starts = np.flatnonzero(np.r_[True, month[1:] != month[:-1]])  # t is sorted, so months are runs
     counts = np.diff(np.r_[starts, n])
     k = -(-counts // per_pair) if per_pair > 0 else np.ones_like(counts)
+    if limit is not None:
+        k, fresh = np.minimum(k, limit), False
     within = np.arange(n) - np.repeat(starts, counts)
     slot = within % np.repeat(k, counts)
     if fresh:
@@ -197,6 +200,8 @@ def _plan(campaign: Campaign, pool: Pool, s: Strategy, costs: FarmCosts, rng: np
         start = ready
     new_ids = pool.next_account_id + np.arange(new, dtype=np.int64)
     accounts = np.concatenate([pool.account_id[chosen], new_ids])
+    if 0 < len(accounts) < needed:  # short of accounts: load the ones it has evenly, past the limit
+        slot, _ = _slots(t, s.orders_per_pair_month, s.fresh_pairs, limit=len(accounts))
     if len(accounts) == 0:
         n, t, slot = 0, t[:0], slot[:0]
         hour_draw, confirm, review, chat = hour_draw[:0], confirm[:0], review[:0], chat[:0]

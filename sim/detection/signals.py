@@ -77,10 +77,9 @@ def features(view: PlatformView, rows: np.ndarray, c: SignalsConfig) -> np.ndarr
     f[:, 0] = np.clip(1.0 - speed / (c.fast_confirm_hours * HOUR), 0.0, 1.0)
     f[:, 1] = np.where(view.empty[rows], 1.0, np.where(np.isin(view.kind[rows], VIRTUAL_KINDS),
                                                        c.virtual_signal, 0.0))
-    pos, found = view.account_rows(o.buyer_id[rows])
-    age = np.where(found, o.created_at[rows] - view.account_created_at[pos], NEVER).astype(float)
+    opened, credit, _ = view.account_facts(o.buyer_id[rows])
+    age = (o.created_at[rows] - opened).astype(float)
     f[:, 2] = np.clip(1.0 - age / (c.young_days * DAY), 0.0, 1.0)
-    credit = np.where(found, view.account_credit[pos], np.inf)
     f[:, 3] = np.clip(1.0 - credit / c.low_credit, 0.0, 1.0)
     # Repeated pairs and bursts count every live order of the window, scored or not.
     window = np.flatnonzero(view.live() & (o.created_at > view.as_of - int(c.lookback_days * DAY)))

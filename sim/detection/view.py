@@ -58,12 +58,16 @@ class PlatformView:
                    chat=np.asarray(chat, bool)[keep], actions=a, account_id=ids[order],
                    account_created_at=np.asarray(account_created_at, np.int64)[order], account_credit=credit[order])
 
-    def account_rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Row of each id in the account table, and whether it was found."""
+    def account_facts(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Opening time and displayed buyer credit of each account id, and whether the platform's
+        account table has it (where not: opened long ago, unbounded credit)."""
+        ids = np.asarray(ids, np.int64)
         if len(self.account_id) == 0:
-            return np.zeros(len(ids), np.int64), np.zeros(len(ids), bool)
+            return np.full(len(ids), -NEVER), np.full(len(ids), np.inf), np.zeros(len(ids), bool)
         pos = np.minimum(np.searchsorted(self.account_id, ids), len(self.account_id) - 1)
-        return pos, self.account_id[pos] == ids
+        found = self.account_id[pos] == ids
+        return (np.where(found, self.account_created_at[pos], -NEVER),
+                np.where(found, self.account_credit[pos], np.inf), found)
 
     def live(self) -> np.ndarray:
         """Orders not removed by the platform."""
