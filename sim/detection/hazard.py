@@ -7,7 +7,7 @@ handed the ``fake`` column of the view's orders, which no other detector ever se
 honest about that: its rows are named by the detector, so a run's metrics say which detector found
 what.
 
-- A fake order becomes findable ``lag_days`` after it was placed. From then on, each sweep finds it
+- A fake order becomes findable once ``lag_days`` have passed since it was placed. From then on, each sweep finds it
   with probability ``1 - (1 - recall) ** (elapsed / period_days)``, where ``elapsed`` is the time
   since the previous sweep (or since it became findable, if later): ``recall`` is the chance that it
   is found within one period of becoming findable, whatever the sweep schedule.
@@ -48,7 +48,7 @@ class HazardDetector:
         o = view.orders
         lag = int(round(c.lag_days * DAY))
         findable_at = o.created_at + lag
-        live = view.live() & (findable_at <= view.as_of)
+        live = view.live() & (findable_at < view.as_of)
         draw = rng.random(len(o))  # one draw per order of the view: the stream's use is fixed by the log
         elapsed = (view.as_of - np.maximum(findable_at, since)) / (c.period_days * DAY)
         p_fake = 1.0 - (1.0 - c.recall) ** np.maximum(elapsed, 0.0)
