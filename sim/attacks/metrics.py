@@ -44,6 +44,7 @@ accounts not owned by an attack that were flagged, sealed, or the buyer of a fla
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Mapping
 
 import numpy as np
@@ -63,12 +64,18 @@ def _ratio(a: float, b: float) -> float | None:
     return float(a / b) if b else None
 
 
-def _verdict(detections: Detections | Mapping) -> tuple[np.ndarray, ...]:
-    d = detections
-    verdict = np.asarray(d["acted"] if isinstance(d, Mapping) and "acted" in d else
-                         (d["flagged"] if isinstance(d, Mapping) else d.flagged), bool)
-    get = (lambda k: np.asarray(d[k])) if isinstance(d, Mapping) else (lambda k: getattr(d, k))
-    return get("at"), get("detector"), get("entity"), get("id"), verdict
+def _table(obj) -> Mapping:
+    """A table as a mapping of columns: a mapping as is, or a columnar dataclass (``ReviewRows``,
+    ``Detections``) by its fields."""
+    if obj is None or isinstance(obj, Mapping):
+        return obj
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def _verdict(d: Mapping) -> tuple[np.ndarray, ...]:
+    verdict = np.asarray(d["acted"] if "acted" in d else d["flagged"], bool)
+    return (np.asarray(d["at"], np.int64), np.asarray(d["detector"], object), np.asarray(d["entity"]),
+            np.asarray(d["id"], np.int64), verdict)
 
 
 def _first_flags(at, entity, ids, verdict) -> tuple[np.ndarray, np.ndarray]:
@@ -93,6 +100,7 @@ def attack_metrics(orders: Mapping, reviews: Mapping, detections: Detections | M
                    accounts: Mapping | None = None, payments: Mapping | None = None,
                    sellers_daily: Mapping | None = None) -> dict:
     """Every attack metric of a run (see the module docstring for the definitions)."""
+    orders, reviews, detections = _table(orders), _table(reviews), _table(detections)
     order_id = np.asarray(orders["order_id"], np.int64)
     fake = np.asarray(orders["fake"], bool)
     attack = np.asarray(orders["attack"], object)
