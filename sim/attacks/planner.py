@@ -69,7 +69,8 @@ class Campaign:
 
 @dataclass
 class Pool:
-    """The farm's accounts, as the farm sees them, and its nursery shops for warm-up orders."""
+    """The farm's accounts, as the farm sees them, and its nursery shops for warm-up orders (without
+    nursery shops there is no warm-up, and ``min_buyer_credit`` only orders the choice of accounts)."""
 
     account_id: np.ndarray  # int64
     created_at: np.ndarray  # int64
