@@ -1,4 +1,5 @@
-"""Penalty arithmetic as pure functions over the rule set: PEN-FAKE-ORDER, PEN-NODES, PEN-POINTS.
+"""Penalty arithmetic as pure functions over the rule set: PEN-FAKE-ORDER, PEN-EXTORTION, PEN-NODES,
+PEN-POINTS.
 
 The state is per seller (index ``0..S-1``) in :class:`PenaltyState`, whose fields carry the same
 names as the market platform's penalty attributes, so that the platform can hold one and call
@@ -133,3 +134,27 @@ def judge_fake_orders(rules, state: PenaltyState, order_ids: np.ndarray, seller_
     state.fakes_detected += found
     sealed = np.unique(buyer_ids) if rules.seal_fake_buyers else np.zeros(0, np.int64)
     return FakeOrderJudgement(np.asarray(order_ids, np.int64), points, sealed)
+
+
+@dataclass
+class ExtortionJudgement:
+    removed_orders: np.ndarray  # order ids of the upheld complaints
+    removed_at: np.ndarray  # when each is removed (the judgement)
+    accounts: np.ndarray  # the accounts judged to extort, once each
+    points: np.ndarray  # serious points each of them gets
+    sealed_accounts: np.ndarray
+
+
+def judge_extortion(rules, order_ids: np.ndarray, buyer_ids: np.ndarray, complained_at: np.ndarray,
+                    evidence: np.ndarray) -> ExtortionJudgement:
+    """PEN-EXTORTION: a seller's complaint about a bad review is judged ``intervene_days`` after it
+    (TX-INTERVENE's delay). With evidence of the demand (*decision*: the chat records; without them
+    the complaint is rejected) the review's order is removed (SCORE-REMOVED: its review and DSRs
+    leave every score), its author gets ``extortion_points`` serious points per upheld complaint, and
+    with ``seal_extortioners`` the author is sealed."""
+    upheld = np.asarray(evidence, bool)
+    when = np.asarray(complained_at, np.int64)[upheld] + to_seconds(rules.intervene_days)
+    accounts, count = np.unique(np.asarray(buyer_ids, np.int64)[upheld], return_counts=True)
+    sealed = accounts if rules.seal_extortioners else np.zeros(0, np.int64)
+    return ExtortionJudgement(np.asarray(order_ids, np.int64)[upheld], when, accounts,
+                              count * rules.extortion_points, sealed)
