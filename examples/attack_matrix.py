@@ -7,7 +7,8 @@ One client seller buys a 60-point campaign (60 fake orders, 12 items, 1 March 20
 strategy preset's schedule is scored under each rule set by the scoring core, as of 1 September
 2024; the table shows the client's credit from the fake orders, what the campaign cost, and how many
 of its orders the default ``signals`` detector flags in a sweep 20 days after each order's creation
-day (an upper bound on what a weekly sweep would see, since orders leave its window after 30 days).
+day (an upper bound on what a weekly sweep would see, since orders leave its window after 30 days),
+with the accounts' buyer credit as the taobao rules show it at the end.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def main() -> None:
         log = P.to_log(sched, 1)
         accounts = core.L.Accounts(account_id=np.r_[farm.account_id, sched.new_account_id],
                                    created_at=np.r_[farm.created_at, sched.new_created_at])
+        # The buyer credit the platform shows (under taobao, as of the end) for the account signal.
+        buyers = core.score(log["orders"], log["actions"], TAOBAO, as_of=AS_OF, workers=1).buyers
+        credit = np.zeros(len(accounts.account_id))
+        known = np.isin(accounts.account_id, buyers.buyer_id)
+        credit[known] = buyers.credit[np.searchsorted(buyers.buyer_id, accounts.account_id[known])]
         cells = []
         for rules in RULE_SETS.values():
             result = core.score(log["orders"], log["actions"], rules, as_of=AS_OF, accounts=accounts, workers=1)
@@ -66,7 +72,7 @@ def main() -> None:
             view = PlatformView.build(int(day) * DAY + 20 * DAY, log["orders"], log["actions"],
                                       delivered_at=log["delivered_at"], kind=log["kind"], empty=log["empty"],
                                       chat=log["chat"], account_id=accounts.account_id,
-                                      account_created_at=accounts.created_at)
+                                      account_created_at=accounts.created_at, account_credit=credit)
             found = SignalsDetector(SignalsConfig()).sweep(view, 0, None).flagged_orders()
             today = log["orders"].order_id[campaign_rows][log["orders"].created_at[campaign_rows] // DAY == day]
             flagged += int(np.isin(today, found).sum())

@@ -52,7 +52,8 @@ class PlatformView:
             account_created_at = np.zeros(0, np.int64)
         ids = np.asarray(account_id, np.int64)
         order = np.argsort(ids, kind="stable")
-        credit = np.zeros(len(ids)) if account_credit is None else np.asarray(account_credit, float)
+        # An account whose credit the caller does not give never looks low on credit.
+        credit = np.full(len(ids), np.inf) if account_credit is None else np.asarray(account_credit, float)
         return cls(as_of=int(as_of), orders=o, delivered_at=np.where(delivered <= as_of, delivered, NEVER),
                    kind=np.asarray(kind, np.int8)[keep], empty=np.asarray(empty, bool)[keep],
                    chat=np.asarray(chat, bool)[keep], actions=a, account_id=ids[order],
