@@ -290,3 +290,26 @@ def test_named_streams_depend_on_the_name_not_the_order():
     assert np.array_equal(a, named_stream(3, "farm").random(4))
     assert not np.array_equal(a, named_stream(3, "gang").random(4))
     assert not np.array_equal(a, named_stream(4, "farm").random(4))
+
+
+def test_fresh_pairs_skip_accounts_already_used_with_the_seller():
+    pool = make_pool(n=12)
+    pool.exclude = pool.account_id[:6]
+    sched = schedule(base(orders_per_pair_month=6, fresh_pairs=True, rotate_items=True), pool, orders=30)
+    assert not np.isin(sched.buyer_id, pool.exclude).any()
+    assert len(np.unique(sched.buyer_id)) == 5
+
+
+def test_a_budget_cut_plan_equals_the_plan_asked_for_that_many_orders():
+    cut = schedule(PRESETS["stealth"], make_pool(nursery=3), orders=40, budget=500.0)
+    direct = schedule(PRESETS["stealth"], make_pool(nursery=3), orders=int((cut.purpose == P.CAMPAIGN).sum()))
+    assert cut.spent <= 500.0 < schedule(PRESETS["stealth"], make_pool(nursery=3), orders=40).spent
+    for name in P.Schedule.ORDER_COLUMNS:
+        assert np.array_equal(getattr(cut, name), getattr(direct, name))
+
+
+def test_the_budget_buys_the_most_orders_it_can():
+    costs = FarmCosts()
+    for budget in (0.0, 2.9, 3.0, 100.0, 1000.0):
+        cut = schedule(base(delivery="empty_parcel"), orders=200, budget=budget)
+        assert len(cut) == min(200, int(budget // (costs.fee_per_order + costs.empty_parcel_cost)))

@@ -121,18 +121,26 @@ def plan(campaign: Campaign, pool: Pool, strategy: Strategy, costs: FarmCosts,
     """The schedule of a campaign, cut to its budget (see the module docstring)."""
     n = campaign.wanted
     state = rng.bit_generator.state
-    schedule = _plan(campaign, pool, strategy, costs, rng, n)
-    # Cut to the budget: the largest n that fits, each attempt from the same generator state, so the
-    # result equals a plan asked for that many orders directly.
-    while n > 0 and schedule.spent > campaign.budget + 1e-9:
-        ratio = campaign.budget / schedule.spent
-        n = min(n - 1, int(n * ratio))
+
+    def attempt(k: int) -> Schedule:
+        # Each attempt from the same generator state, so that a cut plan equals a plan asked for
+        # that many orders directly.
         rng.bit_generator.state = state
-        schedule = _plan(campaign, pool, strategy, costs, rng, n)
-    if n == 0:
-        rng.bit_generator.state = state
-        schedule = _plan(campaign, pool, strategy, costs, rng, 0)
-    return schedule
+        return _plan(campaign, pool, strategy, costs, rng, k)
+
+    schedule = attempt(n)
+    if schedule.spent <= campaign.budget + 1e-9:
+        return schedule
+    # The largest number of orders that fits, by bisection (the cost grows with the orders: each
+    # order's own cost, plus steps where more accounts or warm-ups are needed).
+    lo, hi = 0, n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if attempt(mid).spent <= campaign.budget + 1e-9:
+            lo = mid
+        else:
+            hi = mid
+    return attempt(lo)
 
 
 def _order_times(first_day: int, n: int, days: int, hours: tuple, draw: np.ndarray) -> np.ndarray:
