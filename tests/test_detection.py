@@ -184,3 +184,21 @@ def test_detector_specs():
     spec = read_detector({"kind": "graph", "name": "weekly-graph", "every_days": 7, "min_density": 2.5})
     assert spec.name == "weekly-graph" and spec.config.min_density == 2.5 and spec.every_days == 7.0
     assert isinstance(spec.make(), GraphDetector) and spec.make().name == "weekly-graph"
+
+
+def test_column_weighting_resists_camouflage():
+    """Fraudar's point: the farm accounts also buy from the most popular shops (camouflage); with
+    the column weights those edges weigh little, and the block is still found whole."""
+    m, farm, fake_ids = planted(np.random.default_rng(4))
+    popular = np.arange(1, 6)  # the synthetic market's most popular sellers
+    b, s = (x.ravel() for x in np.meshgrid(farm, popular, indexing="ij"))
+    n = len(b)
+    t = START + 6 * DAY + np.arange(n) * 60
+    extra = L.Orders.build(20_000_000 + np.arange(n), b, s, s * 100, t, amount=np.ones(n), success_at=t + HOUR)
+    m.orders = L.Orders.concat([m.orders, extra])
+    m.delivered_at = np.r_[m.delivered_at, t + HOUR]
+    m.kind, m.empty, m.chat = np.r_[m.kind, np.zeros(n, np.int8)], np.r_[m.empty, np.zeros(n, bool)], \
+        np.r_[m.chat, np.zeros(n, bool)]
+    found = GraphDetector(GraphConfig()).sweep(view_of(m, START + 30 * DAY), START, None)
+    assert np.array_equal(np.sort(found.flagged_accounts()), farm)
+    assert np.isin(fake_ids, found.flagged_orders()).all()
