@@ -1,6 +1,6 @@
 """Extortion and sabotage by malicious negative reviewers (差评师), planned as columns.
 
-BEHAVIOUR.md "Malicious negative reviewers": a gang targets small or new sellers, buys cheap items,
+docs/attacks.md "Malicious negative reviewers": a gang targets small or new sellers, buys cheap items,
 rates ``bad`` with low DSRs, and demands payment to change the rating to ``good`` (REV-MODIFY's one
 change is its lever). The seller pays, or refuses and complains; the platform judges the complaint
 under PEN-EXTORTION (``sim.detection.penalties.judge_extortion``). A competitor can hire a gang to

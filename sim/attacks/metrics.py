@@ -1,7 +1,7 @@
 """The attack metrics of a run, computed from the run's own tables by one function.
 
 :func:`attack_metrics` is the single definition of every attack metric of issue 11 section 5 and
-BEHAVIOUR.md "What experiments measure"; anyone holding a run's tables can recompute them. The
+docs/attacks.md "Metrics"; anyone holding a run's tables can recompute them. The
 tables are plain mappings of equal-length numpy columns (as read from the run's Parquet files):
 
 - ``orders``: ``order_id``, ``buyer_id``, ``seller_id``, ``created_at``, ``fake`` (bool: placed by an

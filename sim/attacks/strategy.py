@@ -1,10 +1,10 @@
 """Attackers as data: brushing-farm evasion strategies and costs, extortion and sabotage gangs, and
 the sellers' response to a demand.
 
-BEHAVIOUR.md "Brushing farms": a farm is a strategy against the rules, and each evasion exists to
-beat one rule. Every field of :class:`Strategy` says which rule (RULES.md ID) or which detection
-signal (BEHAVIOUR.md "The platform") it beats; a scenario sets them, starting from a named preset
-(:data:`PRESETS`). BEHAVIOUR.md "Malicious negative reviewers" is :class:`GangConfig` and
+docs/attacks.md "Brushing farms": a farm is a strategy against the rules, and each evasion exists to
+beat one rule. Every field of :class:`Strategy` says which rule (docs/rules.md ID) or which detection
+signal (docs/attacks.md "Detection") it beats; a scenario sets them, starting from a named preset
+(:data:`PRESETS`). docs/attacks.md "Malicious negative reviewers" is :class:`GangConfig` and
 :class:`ResponsePolicy`.
 
 Configs are read with :func:`read_strategy`, :func:`read_gang` etc., which validate like the rest of
@@ -58,13 +58,13 @@ class Strategy:
                         length=2)
     amount_yuan: float = knob(
         1.0, "the order amount, refunded to the worker (an amount above the rule set's min_amount "
-        "beats the minimum-amount rule, RULES.md section 8)", lo=0.0)
+        "beats the minimum-amount rule, docs/rules.md section 8)", lo=0.0)
     min_account_age_days: float = knob(
         0.0, "only accounts at least this old place orders; the farm creates and ages new ones if its "
-        "pool is short (beats min_reviewer_age_days, RULES.md section 8)", **NONNEG)
+        "pool is short (beats min_reviewer_age_days, docs/rules.md section 8)", **NONNEG)
     min_buyer_credit: int = knob(
         0, "accounts below this buyer credit are first warmed up with seller-rated orders at nursery "
-        "shops (beats reviewer_weight = buyer_credit, RULES.md section 8)", lo=0)
+        "shops (beats reviewer_weight = buyer_credit, docs/rules.md section 8)", lo=0)
     delivery: str = knob("virtual", "virtual, empty_parcel or real_parcel (beats logistics-record signals)",
                          choices=DELIVERIES)
     confirm_delay_hours: float = knob(
@@ -105,7 +105,7 @@ PRESETS: dict[str, Strategy] = {
 
 @dataclass(frozen=True)
 class FarmCosts:
-    """What a fake order and an account cost the farm's client (BEHAVIOUR.md "Typical costs"; Xu et al.
+    """What a fake order and an account cost the farm's client (docs/attacks.md "Sources and calibration inputs"; Xu et al.
     2015: about 1.5 yuan fee and 110 yuan merchandise per task, the merchandise refunded)."""
 
     fee_per_order: float = knob(1.5, "the worker's fee per fake order, yuan", **NONNEG)
@@ -122,7 +122,7 @@ class FarmCosts:
 
 @dataclass(frozen=True)
 class HirePolicy:
-    """When a seller hires a farm (BEHAVIOUR.md: brushers are mostly young sellers with weak reputations,
+    """When a seller hires a farm (docs/attacks.md "Sources and calibration inputs": brushers are mostly young sellers with weak reputations,
     Xu et al. 2015; fraud is likelier with few or recently bad reviews, Luca and Zervas 2016)."""
 
     max_seller_age_days: float = knob(540.0, "only sellers younger than this hire (18 months)", **NONNEG)
@@ -130,6 +130,8 @@ class HirePolicy:
     monthly_prob: float = knob(0.05, "probability an eligible seller starts a campaign in a month", **PROB)
     target_credit: int = knob(60, "credit the campaign aims to add", lo=1)
     budget_yuan: float = knob(500.0, "the campaign's budget", **NONNEG)
+    max_sales30: float = knob(0.0, "only sellers with at most this many paid orders in the shown 30-day sales "
+                              "hire; 0: no limit", **NONNEG)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The ``hazard`` detector: an abstract detector with a recall, a false-positive rate and a lag.
 
-BEHAVIOUR.md "The platform": "detectors with a recall, a false-positive rate and a lag". This one
+docs/attacks.md "Detection": "detectors with a recall, a false-positive rate and a lag". This one
 does not model any signal; it exists to calibrate experiments (what if the platform found 30 % of
 fake orders within a month, two weeks late?). **It alone reads the ground truth**, by design: it is
 handed the ``fake`` column of the view's orders, which no other detector ever sees. Its output is
