@@ -69,14 +69,18 @@ def test_general_nodes_and_the_yearly_reset():
 
 
 def _platform_like(state: PEN.PenaltyState, rules) -> SimpleNamespace:
-    return SimpleNamespace(world=SimpleNamespace(rules=rules), **copy.deepcopy(vars(state)))
+    sellers = state.points.shape[1]
+    accounts = SimpleNamespace(seal=lambda ids, at: ids)
+    return SimpleNamespace(world=SimpleNamespace(rules=rules, accounts=accounts,
+                                                 seller_ids=np.arange(1, sellers + 1)),
+                           pen=copy.deepcopy(state))
 
 
 @settings(max_examples=60, deadline=None)
 @given(steps=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1), st.integers(0, 30), st.integers(1, 60)),
                       min_size=1, max_size=12))
 def test_settle_is_the_platform_s_daily_penalty_work(steps):
-    """The pure functions do what ``Platform._penalties`` does, so the platform can call them."""
+    """The platform's daily penalty work is the pure functions' (it calls ``settle`` on its state)."""
     rules = TAOBAO
     state = PEN.PenaltyState.new(4, parse_timestamp("2024-11-01T00:00:00"))
     twin = _platform_like(state, rules)
@@ -84,12 +88,14 @@ def test_settle_is_the_platform_s_daily_penalty_work(steps):
     for seller, track, points, days in steps:
         now += days * DAY
         PEN.add_points(state, [seller], track, points)
-        np.add.at(twin.points[track], [seller], points)
+        np.add.at(twin.pen.points[track], [seller], points)
         PEN.settle(rules, state, now)
         Platform._penalties(twin, now)
         for name in ("points", "nodes_reached", "shield_until", "no_listing_until", "sealed", "shielded"):
-            assert np.array_equal(getattr(state, name), getattr(twin, name)), name
-        assert state.last_year == twin.last_year and state.penalty_events == twin.penalty_events
+            assert np.array_equal(getattr(state, name), getattr(twin.pen, name)), name
+        assert state.last_year == twin.pen.last_year and state.penalty_events == twin.pen.penalty_events
+        # the platform's search and order closure: shielded, delisted or closed
+        assert np.array_equal(twin.shielded, state.shielded | (state.no_listing_until > now))
 
 
 def test_fake_order_points_follow_the_rule_set():

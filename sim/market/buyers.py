@@ -184,9 +184,7 @@ class Buyers:
         S = w.sellers
         ssc = w.scenario.sellers
         item = to_integers(item_u, S.items[seller])
-        # an item's price varies around the seller's price level, fixed per item (a golden-ratio hash)
-        frac = (item * 0.6180339887 + seller * 0.4142135) % 1.0
-        amount = np.round(S.price[seller] * (1 + ssc.item_price_spread * (2 * frac - 1)), 2)
+        amount = S.item_price(seller, item)
         expectation = self.arch_param("expectation", arch) + ssc.exaggeration * (1 - S.honesty[seller])
         rows = w.book.place(
             at, w.buyer_ids[buyer], w.seller_ids[seller], w.seller_ids[seller] * 100_000 + item, amount,
@@ -391,7 +389,7 @@ class Buyers:
     def _judge(self, rows: np.ndarray, at: np.ndarray) -> None:
         """Satisfaction on delivery, and what the buyer does about it. Every service failure the buyer
         sees lowers the perceived quality: courier damage, late delivery, late dispatch and a lost first
-        parcel (the buyer blames the seller, BEHAVIOUR.md "Couriers")."""
+        parcel (the buyer blames the seller, docs/market.md "Stylised facts")."""
         w = self.world
         o = w.book.orders
         sc = w.scenario.buyers

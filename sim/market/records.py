@@ -59,6 +59,10 @@ def orders_table(world) -> pa.Table:
         "refund": _names(o["refund"], L.REFUND_NAMES, null_code=L.REFUND_NONE),
         "removed_at": _ts(o["removed_at"]),
         # simulation-only
+        "fake": pa.array(o["fake"]),
+        "attack": _names(o["attack"], world.attack_names),
+        "empty_parcel": pa.array(o["empty"]),
+        "attack_cost": pa.array(o["cost"]),
         "state": _names(o["state"], O.STATE_NAMES),
         "actor": pa.array(o["actor"]),
         "archetype": pa.array(np.array(list(ARCHETYPES), dtype=object)[np.clip(arch, 0, None)], type=pa.string(),
@@ -104,6 +108,8 @@ def reviews_table(world) -> pa.Table:
     cols["actor"] = pa.array(a["actor"])
     cols["seller_answer"] = _names(a["answer"], O.ANSWER_NAMES, null_code=O.ANSWER_NONE)
     cols["cashback"] = pa.array(a["cashback"])
+    cols["fake"] = pa.array(a["fake"])
+    cols["attack"] = _names(a["attack"], world.attack_names)
     return pa.table(cols)
 
 
@@ -123,6 +129,61 @@ def sellers_daily_table(world) -> pa.Table:
         mask = np.isnan(flat) if flat.dtype.kind == "f" else None
         cols[name] = pa.array(flat, mask=mask)
     return pa.table(cols)
+
+
+def accounts_table(world) -> pa.Table:
+    """``accounts.parquet``: every account of the run (sim.market.accounts)."""
+    c = world.accounts.columns()
+    return pa.table({"account_id": pa.array(c["account_id"]), "kind": pa.array(c["kind"], pa.string()),
+                     "role": pa.array(c["role"], pa.string()), "owner": pa.array(c["owner"], pa.string()),
+                     "created_at": _ts(c["created_at"]), "sealed_at": _ts(c["sealed_at"])})
+
+
+def detections_table(world) -> pa.Table:
+    """``detections.parquet``: every sweep's findings and whether the platform acted (sim.market.detect)."""
+    if world.detection is None:
+        c = {"at": np.zeros(0, np.int64), "detector": np.zeros(0, object), "entity": np.zeros(0, object),
+             "id": np.zeros(0, np.int64), "score": np.zeros(0), "flagged": np.zeros(0, bool), "acted": np.zeros(0, bool)}
+    else:
+        c = world.detection.table()
+    return pa.table({"at": _ts(c["at"]), "detector": pa.array(c["detector"], pa.string()),
+                     "entity": pa.array(c["entity"], pa.string()), "id": pa.array(c["id"], pa.int64()),
+                     "score": pa.array(c["score"], pa.float64()), "flagged": pa.array(c["flagged"], pa.bool_()),
+                     "acted": pa.array(c["acted"], pa.bool_())})
+
+
+def attacks_summary(world) -> dict:
+    """``summary.json``'s ``attacks``: ``sim.attacks.metrics.attack_metrics`` over the run's own tables
+    (the final scoring of the whole log as of the run's end gives each fake review's final status)."""
+    from sim.attacks.metrics import attack_metrics
+    from sim.reputation import core
+
+    book = world.book
+    o = book.orders
+    accounts = world.accounts.scoring()
+    result = core.score(book.scoring_orders(), book.scoring_actions(), world.rules, as_of=world.end, accounts=accounts)
+    r = result.reviews
+    orders = {"order_id": np.arange(o.n, dtype=np.int64), "buyer_id": o["buyer_id"], "seller_id": o["seller_id"],
+              "created_at": o["created_at"], "fake": o["fake"],
+              "attack": np.array(world.attack_names, object)[o["attack"]], "cost": o["cost"]}
+    reviews = {"order_id": r.order_id, "author": r.author, "kind": r.kind, "rating": r.rating, "status": r.status}
+    detections = None
+    if world.detection is not None:
+        c = world.detection.table()
+        d = world.detection.detections()
+        detections = {"at": d.at, "detector": d.detector, "entity": d.entity, "id": d.id, "score": d.score,
+                      "flagged": d.flagged, "acted": c["acted"]}
+    p = world.platform
+    D = p.rec["credit"].shape[0]
+    daily = {"seller_id": np.tile(world.seller_ids, D),
+             "at": np.repeat(world.start + DAY * np.arange(1, D + 1, dtype=np.int64), world.n_sellers),
+             "credit": p.rec["credit"].reshape(-1)}
+    pay = world.payments
+    payments = {k: np.concatenate([x[k] for x in pay]) if pay else np.zeros(0) for k in ("payee", "amount")}
+    if pay:
+        payments["payee"] = payments["payee"].astype(np.int64)
+    return attack_metrics(orders, reviews, detections, accounts=world.accounts.columns(), payments=payments,
+                          sellers_daily=daily)
 
 
 def market_daily_table(world) -> pa.Table:

@@ -81,6 +81,12 @@ class Sellers:
         book.on("shipped", self._on_shipped)
         book.on("refunded", self._on_refunded)
 
+    def item_price(self, seller: np.ndarray, item: np.ndarray) -> np.ndarray:
+        """The price of a seller's item (seller index, item number): it varies around the seller's price
+        level, fixed per item (a golden-ratio hash). Its id is ``seller_id * 100_000 + item``."""
+        frac = (item * 0.6180339887 + seller * 0.4142135) % 1.0
+        return np.round(self.price[seller] * (1 + self.world.scenario.sellers.item_price_spread * (2 * frac - 1)), 2)
+
     # --- listeners ----------------------------------------------------------------------------
     def _on_paid(self, rows: np.ndarray, at: np.ndarray) -> None:
         w = self.world
