@@ -116,8 +116,7 @@ class World:
     def draws(self, stream: str, rows: np.ndarray) -> Draws:
         """Keyed draws for the events of these orders (keyed by each order's buyer and visit); their
         delays take the mean exactly with ``run.deterministic_delays``."""
-        o = self.book.orders
-        return self.keyed[stream].at(o["buyer_id"][rows], o["visit"][rows], self.deterministic)
+        return self.keyed[stream].on(self.book.orders["event"][rows], self.deterministic)
 
     def local_hour(self, t: int) -> int:
         return int(((t - self.start) // HOUR) % 24)
