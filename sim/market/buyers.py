@@ -36,7 +36,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.market import orders as O
-from sim.market.keyed import to_integers
+from sim.market.keyed import EVENT_KEY, event_hash, to_integers
 from sim.market.sellers import REQ_NO_REASON, REQ_NOT_RECEIVED, REQ_PARTIAL, REQ_RETURN
 from sim.timeutil import DAY, HOUR, parse_date
 from sim.vocabulary import ARCHETYPES
@@ -166,20 +166,22 @@ class Buyers:
             return
         self.visits += n
         arch = self.archetype[buyer]
-        vd = w.keyed["visit"].at(w.buyer_ids[buyer], visit)  # the visit's own draws, by slot
+        event = event_hash(EVENT_KEY, w.buyer_ids[buyer], visit)  # (buyer, visit): the key of its draws
+        vd = w.keyed["visit"].on(event)  # the visit's own draws, by slot
         u = vd.uniforms(0, 4)  # slots 0 repeat, 1 category, 2 buy, 3 item
         seller = self._choose(at, buyer, arch, vd, u)
         keep = seller >= 0
         at, buyer, visit, arch, seller, u = at[keep], buyer[keep], visit[keep], arch[keep], seller[keep], u[:, keep]
-        chat, lost = self._chat(buyer, visit, arch, seller)
+        event = event[keep]
+        chat, lost = self._chat(event, arch, seller)
         buys = ~lost & (u[2] < w.scenario.buyers.buy_prob)
         self.lost_to_chat += int(lost.sum())
         at, buyer, visit, arch, seller, chat = at[buys], buyer[buys], visit[buys], arch[buys], seller[buys], chat[buys]
         if buyer.size == 0:
             return
-        self.place(at, buyer, visit, arch, seller, chat, u[3][buys])
+        self.place(at, buyer, visit, arch, seller, chat, u[3][buys], event[buys])
 
-    def place(self, at, buyer, visit, arch, seller, chat, item_u) -> np.ndarray:
+    def place(self, at, buyer, visit, arch, seller, chat, item_u, event) -> np.ndarray:
         w = self.world
         S = w.sellers
         ssc = w.scenario.sellers
@@ -190,7 +192,7 @@ class Buyers:
             at, w.buyer_ids[buyer], w.seller_ids[seller], w.seller_ids[seller] * 100_000 + item, amount,
             platform=S.platform[seller], kind=S.kind[seller], courier=S.courier[seller],
             category=S.category[seller], archetype=arch, quality=S.quality[seller], expectation=expectation,
-            chat=chat, cashback=S.cashback[seller], visit=visit)
+            chat=chat, cashback=S.cashback[seller], visit=visit, event=event)
         np.add.at(self.orders_placed, buyer, 1)
         # payment plans (rank 1): haggle first (bargainers), then pay, or never pay
         d = w.draws("payment", rows)
@@ -276,14 +278,13 @@ class Buyers:
             shown = self._shown_cache = _Shown(plat, self.world.scenario.search)
         return shown
 
-    def _chat(self, buyer: np.ndarray, visit: np.ndarray, arch: np.ndarray,
-              seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _chat(self, event: np.ndarray, arch: np.ndarray, seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Customer-service chat before buying (seeds 001, 003): outcome code and whether the sale is lost."""
         w = self.world
         S = w.sellers
         ssc = w.scenario.sellers
-        n = buyer.size
-        ck = w.keyed["chat"].at(w.buyer_ids[buyer], visit).uniforms(0, 4)  # chats, rude, weak, lost
+        n = event.size
+        ck = w.keyed["chat"].on(event).uniforms(0, 4)  # chats, rude, weak, lost
         chats = ck[0] < self.arch_param("chat_prob", arch)
         code = np.zeros(n, np.int8)
         lost = np.zeros(n, bool)

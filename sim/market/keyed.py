@@ -46,6 +46,13 @@ def _u64(x) -> np.ndarray:
     return np.asarray(x, np.int64).view(np.uint64)
 
 
+def event_hash(key: np.uint64, a, b) -> np.ndarray:
+    """The 64-bit hash of events (a, b) under a key: two mixes (arrays of at least one dimension, so
+    numpy's wrap-around arithmetic never warns as it does on scalars)."""
+    z = _mix(np.atleast_1d(_u64(a)) * _GOLD + key)
+    return _mix(z + np.atleast_1d(_u64(b)) * _M1)
+
+
 def _slot_offset(slot):
     """What a slot adds to an event's hash before the last mix (a Python int for a scalar slot: no array op)."""
     if isinstance(slot, (int, np.integer)):
@@ -57,11 +64,8 @@ class Draws:
     """The draws of one stream for a batch of events (a, b): the events' hash is mixed once here, so each
     slot costs one more mix. ``slot`` is an integer or an integer array (broadcast with the events)."""
 
-    def __init__(self, key: np.uint64, a, b, deterministic: bool = False) -> None:
-        with np.errstate(over="ignore"):  # arrays wrap silently; a scalar entity (a day) would warn
-            z = _mix(_u64(a) * _GOLD + key)
-            z += _u64(b) * _M1
-            self.base = _mix(z)
+    def __init__(self, key: np.uint64, events: np.ndarray, deterministic: bool = False) -> None:
+        self.base = _mix(events ^ key)  # the events' hash (event_hash) under this stream's key
         self.deterministic = deterministic
 
     def take(self, index) -> "Draws":
@@ -160,7 +164,11 @@ class Keyed:
 
     def at(self, a, b, deterministic: bool = False) -> Draws:
         """The draws of events (a, b)."""
-        return Draws(self.key, a, b, deterministic)
+        return Draws(self.key, event_hash(EVENT_KEY, a, b), deterministic)
+
+    def on(self, events: np.ndarray, deterministic: bool = False) -> Draws:
+        """The draws of events given by their ``event_hash`` (e.g. an order's ``event`` column)."""
+        return Draws(self.key, events, deterministic)
 
     def uniform(self, a, b, slot=0) -> np.ndarray:
         return self.at(a, b).uniform(slot)
@@ -176,6 +184,10 @@ class Keyed:
 
     def choice(self, a, b, slot, shares: np.ndarray) -> np.ndarray:
         return self.at(a, b).choice(slot, shares)
+
+
+#: the key of event hashes: fixed, as the streams' keys already carry the seed
+EVENT_KEY = np.uint64(0x2545F4914F6CDD1D)
 
 
 class Streams:

@@ -29,6 +29,7 @@ from typing import Callable
 
 import numpy as np
 
+from sim.market.keyed import EVENT_KEY, event_hash
 from sim.reputation import log as L
 from sim.timeutil import NEVER
 from sim.vocabulary import DELIVERY_KINDS
@@ -120,6 +121,7 @@ ORDER_COLUMNS: dict[str, tuple[type, object]] = {
     # ground truth (docs/attacks.md): placed by an attacker, and the attack's code (World.attack_names; 0:
     # genuine); the logistics record shows an empty parcel; what the order cost its attacker, yuan
     "fake": (np.bool_, False), "attack": (np.int16, 0), "empty": (np.bool_, False), "cost": (np.float64, 0.0),
+    "event": (np.uint64, 0),  # keyed.event_hash(buyer_id, visit), made once at placement
 }
 
 ACTION_COLUMNS: dict[str, tuple[type, object]] = {
@@ -276,6 +278,9 @@ class OrderBook:
         k = created_at.size
         if "visit" not in extra:
             extra["visit"] = -1 - np.arange(self.orders.n, self.orders.n + k, dtype=np.int64)
+        if "event" not in extra:
+            extra["event"] = event_hash(EVENT_KEY, np.broadcast_to(np.asarray(buyer_id, np.int64), (k,)),
+                                        extra["visit"])
         rows = self.orders.append(
             k, created_at=created_at, terms_at=created_at, buyer_id=buyer_id, seller_id=seller_id,
             item_id=item_id, amount=amount, list_price=amount, platform=platform, kind=kind, courier=courier,

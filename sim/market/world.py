@@ -132,8 +132,7 @@ class World:
     def draws(self, stream: str, rows: np.ndarray) -> Draws:
         """Keyed draws for the events of these orders (keyed by each order's buyer and visit); their
         delays take the mean exactly with ``run.deterministic_delays``."""
-        o = self.book.orders
-        return self.keyed[stream].at(o["buyer_id"][rows], o["visit"][rows], self.deterministic)
+        return self.keyed[stream].on(self.book.orders["event"][rows], self.deterministic)
 
     def attack_code(self, name: str) -> int:
         """The code of an attack's name in the ground-truth columns."""
