@@ -159,6 +159,9 @@ class Buyers:
     def arrivals_tick(self, now: int) -> None:
         w = self.world
         at, buyer, visit = self._visits(now - HOUR)
+        if w.accounts.any_sealed:  # a sealed account places no orders
+            live = ~w.accounts.sealed(w.buyer_ids[buyer])
+            at, buyer, visit = at[live], buyer[live], visit[live]
         if self.visit_log is not None:
             self.visit_log.append((at, buyer, visit))
         n = at.size

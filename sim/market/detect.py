@@ -64,7 +64,8 @@ class Detection:
             while self.next[i] <= now:
                 self.next[i] += self.steps[i]
             view = self.view(now)
-            truth = w.book.orders["fake"][: len(view.orders)] if spec.needs_truth else None
+            o = w.book.orders
+            truth = o["fake"][o["created_at"] <= now] if spec.needs_truth else None
             found = sweep(spec, self.detectors[i], view, self.since[i], self.rngs[i], truth)
             self.since[i] = now
             self.found.append(found)
