@@ -241,3 +241,18 @@ def test_bad_attack_sections_exit_2_naming_the_key(tmp_path, capsys, extra, wher
     err = capsys.readouterr().err
     assert str(bad) in err and where in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_sellers_enter_during_the_run(tmp_path):
+    out = _run(tmp_path, SMALL.replace("tmall_share = 0.0", "tmall_share = 0.0\nentry_per_day = 0.5"), "entry")
+    a = _table(out, "accounts.parquet")
+    o = _table(out, "orders.parquet")
+    start = int(np.datetime64("2024-03-04T00:00:00").astype(np.int64)) - 8 * 3600
+    sellers = a["kind"] == "seller"
+    assert sellers.sum() == 60 + 15 and a["account_id"][sellers].max() == 75  # fresh ids, buyers after
+    entered = a["created_at"][sellers][60:]
+    assert (entered > start).all() and (np.diff(entered) > 0).all()
+    opened = dict(zip(a["account_id"][sellers], a["created_at"][sellers]))
+    # no order before a seller's entry (it shows in search from the next daily ranking)
+    assert all(at >= opened[s] for s, at in zip(o["seller_id"], o["created_at"]))
+    assert np.isin(np.arange(61, 76), o["seller_id"]).sum() >= 5

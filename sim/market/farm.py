@@ -94,10 +94,15 @@ class Farm:
                     & (self.busy_until <= now) & ~w.sellers.tmall)
         if h.max_sales30 > 0:
             eligible &= p.sales30 <= h.max_sales30
-        for s in np.flatnonzero(eligible & (u < h.monthly_prob)):
-            self._campaign(int(s), now)
+        parts = [self._campaign(int(s), now) for s in np.flatnonzero(eligible & (u < h.monthly_prob))]
+        parts = [p for p in parts if p is not None]
+        if parts:  # merged into the queue once a month (one sort, not one per campaign)
+            self.queue = {name: np.concatenate([v] + [p[name] for p in parts]) for name, v in self.queue.items()}
+            order = np.argsort(self.queue["at"], kind="stable")
+            self.queue = {k: v[order] for k, v in self.queue.items()}
 
-    def _campaign(self, s: int, now: int) -> None:
+    def _campaign(self, s: int, now: int) -> dict | None:
+        """Plan one seller's campaign; returns its orders' queue columns (None if it buys nothing)."""
         w = self.world
         c = self.config
         live = ~w.accounts.sealed(self.ids)
@@ -111,7 +116,7 @@ class Farm:
         plan = P.plan(campaign, pool, c.strategy, c.costs, self.rng)
         campaign_rows = plan.campaign_rows()
         if campaign_rows.size == 0:
-            return
+            return None
         if len(plan.new_account_id):  # fresh ids from the run's account table (the planner's are the same)
             made = w.accounts.create(len(plan.new_account_id), BUYER, "farm", c.name, plan.new_created_at)
             assert made[0] == plan.new_account_id[0]
@@ -122,11 +127,7 @@ class Farm:
         rows = campaign_rows  # warm-up orders need nursery shops, which the market run does not have
         self.used[seller] = np.union1d(self.used.get(seller, np.zeros(0, np.int64)), plan.buyer_id[rows])
         self.busy_until[s] = int(plan.at[rows].max())
-        for name in self.queue:
-            self.queue[name] = np.concatenate([self.queue[name], getattr(plan, name)[rows].astype(
-                self.queue[name].dtype)])
-        order = np.argsort(self.queue["at"], kind="stable")
-        self.queue = {k: v[order] for k, v in self.queue.items()}
+        return {name: getattr(plan, name)[rows].astype(v.dtype) for name, v in self.queue.items()}
 
     # --- the hourly tick ------------------------------------------------------------------------
     def tick(self, now: int) -> None:

@@ -104,7 +104,7 @@ class Gang:
         w = self.world
         p = w.platform
         S = w.sellers
-        s = np.flatnonzero(~S.tmall)
+        s = np.flatnonzero(~S.tmall & (S.created_at <= now))
         item = np.zeros(s.size, np.int64)
         targets = Targets(seller_id=w.seller_ids[s], created_at=S.created_at[s], credit=p.credit[s],
                           good=p.counts[0, s], neutral=p.counts[1, s], bad=p.counts[2, s],

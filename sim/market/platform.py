@@ -84,7 +84,7 @@ class Platform:
         self.search_lists = np.full((w.scenario.search.categories, 1), -1, np.int64)
         # penalties (sim.detection.penalties: PEN-POINTS, PEN-NODES, PEN-FAKE-ORDER)
         self.pen = PenaltyState.new(S, w.start)
-        self.shielded = np.zeros(S, bool)
+        self.shielded = w.sellers.created_at > w.start  # a seller entering later is not there yet
         # growth, per buyer index (GROWTH-*)
         B = w.n_buyers
         self.growth = w.keyed["buyer_traits"].exponential(w.buyer_ids, 0, 5, w.scenario.buyers.growth_mean)
@@ -426,6 +426,8 @@ class Platform:
         # absent from search and closed to orders (repeat purchases too): shielded, listings removed, or
         # the shop closed (PEN-SANCTIONS: shield, no_listing, close_shop)
         self.shielded = self.pen.shielded | (self.pen.no_listing_until > now)
+        if w.entrants:
+            self.shielded |= w.sellers.created_at > now  # not entered yet
 
     # the penalty state, by the names the families read
     points = property(lambda self: self.pen.points)

@@ -44,7 +44,7 @@ class Sellers:
     def __init__(self, world) -> None:
         self.world = w = world
         sc = world.scenario.sellers
-        S = sc.count
+        S = world.n_sellers  # the first sellers, then those entering during the run
         self.n = S
         # every trait is a keyed draw of the seller's account id (slot = trait), so adding a seller or a
         # buyer changes no other seller's traits
@@ -72,6 +72,10 @@ class Sellers:
         self.cashback = u(12) < sc.cashback_share
         self.ask_change = u(13) < sc.ask_change_share
         self.created_at = world.start - np.rint(-np.log(u(14)) * sc.account_age_days * DAY).astype(np.int64)
+        E = world.entrants
+        if E:  # entry times spread evenly over the run, each jittered within its slot (a keyed draw)
+            slot = (np.arange(E) + u(15)[S - E:]) / E
+            self.created_at[S - E:] = world.start + np.rint(slot * world.days * DAY).astype(np.int64)
         self.backlog = np.zeros(S, np.int64)  # paid orders not yet shipped
         self.chats_today = np.zeros(S, np.int64)
         self.dispatch = world.calendar()

@@ -85,7 +85,8 @@ class World:
         self.keyed = Streams(self.seed)
         self.timings: dict[str, float] = {}
 
-        S, B = scenario.sellers.count, scenario.buyers.count
+        self.entrants = int(round(scenario.sellers.entry_per_day * self.days))  # sellers entering during the run
+        S, B = scenario.sellers.count + self.entrants, scenario.buyers.count
         self.n_sellers, self.n_buyers = S, B
         self.seller_ids = np.arange(1, S + 1, dtype=np.int64)  # account ids: sellers first
         self.buyer_ids = np.arange(S + 1, S + B + 1, dtype=np.int64)

@@ -229,7 +229,10 @@ class Buyers:
 
 @dataclass(frozen=True)
 class Sellers:
-    count: int = knob(200, "seller accounts", lo=1)
+    count: int = knob(200, "seller accounts at the start", lo=1)
+    entry_per_day: float = knob(0.0, "new sellers entering per day over the run: fresh ids after the first "
+                                "sellers (buyer ids follow them), entry times spread evenly; before its entry a "
+                                "seller is not in search and sells nothing", lo=0.0)
     tmall_share: float = knob(0.0, "share of tmall (B2C) sellers", **PROB)
     quality_a: float = knob(5.0, "Beta(a, b) of latent true quality", **POS)
     quality_b: float = knob(2.0, "Beta(a, b) of latent true quality", **POS)

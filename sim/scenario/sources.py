@@ -59,6 +59,7 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("platform.rank_*", "calibrated (issue 10): the rank from the shown signals"),
     ("platform.*", "assumption: the platform refreshes daily, shows 30-day sales"),
     ("actors", "extension point (sim.actors)"),
+    ("detectors", "none by default: the platform detects nothing unless a scenario declares detectors"),
 )
 
 
