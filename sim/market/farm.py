@@ -36,16 +36,19 @@ from sim.attacks import planner as P
 from sim.attacks.strategy import FarmConfig, read_farm
 from sim.market import orders as O
 from sim.market.accounts import BUYER
+from sim.market.attacker import Attacker
 from sim.reputation import log as L
 from sim.timeutil import DAY, local_datetime
 
 
-class Farm:
+class Farm(Attacker):
+    actor_code = O.ACTOR_FARM
+
     def __init__(self, world, config: FarmConfig, rng: np.random.Generator) -> None:
-        self.world = w = world
+        super().__init__(world, config.name)
+        w = world
         self.config = config
         self.rng = rng
-        self.code = w.attack_code(config.name)
         age = rng.exponential(config.account_age_days * DAY, config.accounts).astype(np.int64)
         self.ids = w.accounts.create(config.accounts, BUYER, "farm", config.name, w.start - age)
         self.credit = np.zeros(config.accounts, np.int64)  # the workers' buyer credit, as the farm counts it
@@ -68,20 +71,13 @@ class Farm:
         w.book.on("success", self._on_success)
 
     # --- the lifecycle's listeners -----------------------------------------------------------
-    def _mine(self, rows: np.ndarray) -> np.ndarray:
-        return self.world.book.orders["attack"][rows] == self.code
-
     def _on_delivered(self, rows: np.ndarray, at: np.ndarray) -> None:
-        mine = self._mine(rows)
-        if mine.any():
-            rows, at = rows[mine], at[mine]
-            self.confirm_cal.push(rows, at + self.confirm_delay[np.searchsorted(self.rows, rows)])
+        rows, at = self.mine(rows, at)
+        self.confirm_cal.push(rows, at + self.confirm_delay[np.searchsorted(self.rows, rows)])
 
     def _on_success(self, rows: np.ndarray, at: np.ndarray) -> None:
-        mine = self._mine(rows)
-        if mine.any():
-            rows, at = rows[mine], at[mine]
-            self.review_cal.push(rows, at + self.review_delay[np.searchsorted(self.rows, rows)])
+        rows, at = self.mine(rows, at)
+        self.review_cal.push(rows, at + self.review_delay[np.searchsorted(self.rows, rows)])
 
     # --- hiring -------------------------------------------------------------------------------
     def _hire(self, now: int) -> None:
@@ -97,9 +93,7 @@ class Farm:
         parts = [self._campaign(int(s), now) for s in np.flatnonzero(eligible & (u < h.monthly_prob))]
         parts = [p for p in parts if p is not None]
         if parts:  # merged into the queue once a month (one sort, not one per campaign)
-            self.queue = {name: np.concatenate([v] + [p[name] for p in parts]) for name, v in self.queue.items()}
-            order = np.argsort(self.queue["at"], kind="stable")
-            self.queue = {k: v[order] for k, v in self.queue.items()}
+            self.queue = self.merge(self.queue, parts)
 
     def _campaign(self, s: int, now: int) -> dict | None:
         """Plan one seller's campaign; returns its orders' queue columns (None if it buys nothing)."""
@@ -147,12 +141,7 @@ class Farm:
 
     def _place(self, now: int) -> None:
         w = self.world
-        q = self.queue
-        k = int(np.searchsorted(q["at"], now, side="right"))
-        if k == 0:
-            return
-        due = {name: v[:k] for name, v in q.items()}
-        self.queue = {name: v[k:] for name, v in q.items()}
+        due, self.queue = self.take_due(self.queue, now)
         s = due["seller_id"] - 1
         ok = ~w.accounts.sealed(due["buyer_id"]) & ~w.platform.shielded[s]
         due = {name: v[ok] for name, v in due.items()}
@@ -165,8 +154,8 @@ class Farm:
         book = w.book
         rows = book.place(due["at"], due["buyer_id"], due["seller_id"], due["item_id"], due["amount"],
                           platform=w.sellers.platform[s], kind=kind, courier=courier, category=w.sellers.category[s],
-                          actor=O.ACTOR_FARM, chat=due["chat"], fake=True, attack=self.code, empty=due["empty"],
-                          cost=due["cost"], quality=w.sellers.quality[s])
+                          chat=due["chat"], empty=due["empty"], cost=due["cost"], quality=w.sellers.quality[s],
+                          **self.tags)
         self.rows = np.concatenate([self.rows, rows])
         self.confirm_delay = np.concatenate([self.confirm_delay, due["confirm_delay"]])
         self.review_delay = np.concatenate([self.review_delay, due["review_delay"]])
@@ -174,18 +163,12 @@ class Farm:
         self.spent += float(due["cost"].sum())
 
     def _review(self, rows: np.ndarray, at: np.ndarray) -> None:
-        w = self.world
-        book = w.book
+        book = self.world.book
         o = book.orders
-        live = ~w.accounts.sealed(o["buyer_id"][rows])
-        rows, at = rows[live], at[live]
+        rows, at = self.review(rows, at, L.GOOD, 5)
         if rows.size == 0:
             return
-        tags = dict(fake=True, attack=self.code, actor=O.ACTOR_FARM)
-        book.rate(rows, L.BUYER, at, L.GOOD, **tags)
-        five = np.full(rows.size, 5, np.int8)
-        book.dsr(rows, at, five, five, five, five, **tags)
-        book.rate(rows, L.SELLER, at, L.GOOD, **tags)  # the client rates the worker back
+        book.rate(rows, L.SELLER, at, L.GOOD, **self.tags)  # the client rates the worker back
         pos = np.searchsorted(self.ids, o["buyer_id"][rows])
         np.add.at(self.credit, pos, 1)
         # the merchandise back to the worker, outside escrow; the order's cost to the outside world

@@ -38,6 +38,7 @@ from sim.attacks.strategy import GangConfig, ResponsePolicy, read_gang, read_res
 from sim.detection.penalties import judge_extortion
 from sim.market import orders as O
 from sim.market.accounts import BUYER
+from sim.market.attacker import Attacker
 from sim.reputation import log as L
 from sim.timeutil import DAY, HOUR, local_datetime
 
@@ -63,13 +64,15 @@ def read(data, source: str, path: str) -> GangActorConfig:
 PLAN_FIELDS = ("at", "seller_id", "item_id", "amount", "demand", "pays", "complains", "evidence", "wait")
 
 
-class Gang:
+class Gang(Attacker):
+    actor_code = O.ACTOR_GANG
+
     def __init__(self, world, config: GangActorConfig, rng: np.random.Generator) -> None:
-        self.world = w = world
+        super().__init__(world, config.name)
+        w = world
         self.config = config.gang
         self.policy = config.response
         self.rng = rng
-        self.code = w.attack_code(config.name)
         n = self.config.accounts
         age = rng.exponential(180 * DAY, n).astype(np.int64)
         self.ids = w.accounts.create(n, BUYER, "gang", config.name, w.start - age)
@@ -87,16 +90,12 @@ class Gang:
     def _attack(self, rows: np.ndarray) -> np.ndarray:
         return self.attack_of[np.searchsorted(self.rows, rows)]
 
-    def _mine(self, rows: np.ndarray, at: np.ndarray):
-        mine = self.world.book.orders["attack"][rows] == self.code
-        return rows[mine], at[mine]
-
     def _on_delivered(self, rows: np.ndarray, at: np.ndarray) -> None:
-        rows, at = self._mine(rows, at)
+        rows, at = self.mine(rows, at)
         self.cals["confirm"].push(rows, at + DAY)
 
     def _on_success(self, rows: np.ndarray, at: np.ndarray) -> None:
-        rows, at = self._mine(rows, at)
+        rows, at = self.mine(rows, at)
         self.cals["review"].push(rows, at + HOUR)
 
     # --- planning -----------------------------------------------------------------------------
@@ -117,48 +116,36 @@ class Gang:
         self.paid = np.concatenate([self.paid, np.zeros(len(plan.at), bool)])
         k = plan.attack_of_review
         add = {"at": plan.at[k], "buyer": plan.review_buyer, "attack": first + k}
-        self.queue = {name: np.concatenate([self.queue[name], add[name]]) for name in self.queue}
-        order = np.argsort(self.queue["at"], kind="stable")
-        self.queue = {name: v[order] for name, v in self.queue.items()}
+        self.queue = self.merge(self.queue, [add])
         self.counts["attacks"] += len(plan.at)
 
     # --- the hourly tick ----------------------------------------------------------------------
     def tick(self, now: int) -> None:
-        w = self.world
         month = local_datetime(now - 1).month
         if self.month != month:
             self.month = month
             self._plan(now)
         self._place(now)
-        book = w.book
-        rows, due, _ = self.cals["confirm"].pop(now)
-        book.confirm(rows, due, O.HOW_BUYER)
-        rows, due, _ = self.cals["review"].pop(now)
-        if rows.size:
-            self._review(rows, due)
-        rows, due, _ = self.cals["demand"].pop(now)
-        if rows.size:
-            self._demand(rows, due)
-        rows, due, _ = self.cals["pay"].pop(now)
-        if rows.size:
-            self._paid(rows, due)
-        rows, due, _ = self.cals["complain"].pop(now)
-        if rows.size:
-            self._complain(rows, due)
-        rows, due, _ = self.cals["judge"].pop(now)
-        if rows.size:
-            book.remove(rows, due)  # PEN-EXTORTION upheld: the review's order leaves every score
-            if w.rules.seal_extortioners:
-                w.accounts.seal(book.orders["buyer_id"][rows], int(due.max()))
+        steps = (("confirm", self._confirm), ("review", self._review), ("demand", self._demand),
+                 ("pay", self._paid), ("complain", self._complain), ("judge", self._judged))
+        for name, step in steps:  # in the lifecycle's order
+            rows, due, _ = self.cals[name].pop(now)
+            if rows.size:
+                step(rows, due)
+
+    def _confirm(self, rows: np.ndarray, at: np.ndarray) -> None:
+        self.world.book.confirm(rows, at, O.HOW_BUYER)
+
+    def _judged(self, rows: np.ndarray, at: np.ndarray) -> None:
+        """PEN-EXTORTION upheld: the review's order leaves every score; the author is sealed."""
+        w = self.world
+        w.book.remove(rows, at)
+        if w.rules.seal_extortioners:
+            w.accounts.seal(w.book.orders["buyer_id"][rows], int(at.max()))
 
     def _place(self, now: int) -> None:
         w = self.world
-        q = self.queue
-        k = int(np.searchsorted(q["at"], now, side="right"))
-        if k == 0:
-            return
-        due = {name: v[:k] for name, v in q.items()}
-        self.queue = {name: v[k:] for name, v in q.items()}
+        due, self.queue = self.take_due(self.queue, now)
         a = due["attack"]
         s = self.attacks["seller_id"][a].astype(np.int64) - 1
         ok = ~w.accounts.sealed(due["buyer"]) & ~w.platform.shielded[s]
@@ -169,23 +156,16 @@ class Gang:
         book = w.book
         rows = book.place(at, buyer, s + 1, self.attacks["item_id"][a].astype(np.int64), self.attacks["amount"][a],
                           platform=S.platform[s], kind=S.kind[s], courier=S.courier[s], category=S.category[s],
-                          actor=O.ACTOR_GANG, fake=True, attack=self.code, quality=S.quality[s])
+                          quality=S.quality[s], **self.tags)
         self.rows = np.concatenate([self.rows, rows])
         self.attack_of = np.concatenate([self.attack_of, a])
         book.pay(rows, at)
 
     def _review(self, rows: np.ndarray, at: np.ndarray) -> None:
-        w = self.world
-        book = w.book
-        o = book.orders
-        live = ~w.accounts.sealed(o["buyer_id"][rows])
-        rows, at = rows[live], at[live]
+        o = self.world.book.orders
+        rows, at = self.review(rows, at, L.BAD, self.config.dsr_low)
         if rows.size == 0:
             return
-        tags = dict(fake=True, attack=self.code, actor=O.ACTOR_GANG)
-        book.rate(rows, L.BUYER, at, L.BAD, **tags)
-        low = np.full(rows.size, self.config.dsr_low, np.int8)
-        book.dsr(rows, at, low, low, low, low, **tags)
         if self.config.mode == "sabotage":
             fee = np.full(rows.size, self.config.fee_per_review)
             payer = np.full(rows.size, self.config.client_seller, np.int64)
@@ -221,7 +201,7 @@ class Gang:
             self.counts["paid"] += int(lead.size)
         if self.config.modify_on_pay:
             live = ~w.accounts.sealed(o["buyer_id"][rows])
-            w.book.modify(rows[live], L.BUYER, at[live], L.GOOD, fake=True, attack=self.code, actor=O.ACTOR_GANG)
+            w.book.modify(rows[live], L.BUYER, at[live], L.GOOD, **self.tags)
 
     def _complain(self, rows: np.ndarray, at: np.ndarray) -> None:
         o = self.world.book.orders

@@ -37,7 +37,7 @@ import numpy as np
 from sim.detection.penalties import PenaltyState, settle
 from sim.market import orders as O
 from sim.reputation import log as L
-from sim.timeutil import DAY, NEVER, days as to_seconds, local_day_index
+from sim.timeutil import DAY, NEVER, days as to_seconds
 
 GENERAL, SERIOUS = 0, 1
 
