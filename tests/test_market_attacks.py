@@ -256,3 +256,18 @@ def test_sellers_enter_during_the_run(tmp_path):
     # no order before a seller's entry (it shows in search from the next daily ranking)
     assert all(at >= opened[s] for s, at in zip(o["seller_id"], o["created_at"]))
     assert np.isin(np.arange(61, 76), o["seller_id"]).sum() >= 5
+
+
+def test_warmup_days_are_history_outside_the_metrics(tmp_path):
+    text = SMALL.replace("days = 30", "days = 20\nwarmup_days = 10") + FARM.format(prob=0.5) + SIGNALS
+    out = _run(tmp_path, text, "warm")
+    o = _table(out, "orders.parquet")
+    daily = _table(out, "sellers_daily.parquet")
+    start = int(np.datetime64("2024-03-04T00:00:00").astype(np.int64)) - 8 * 3600  # local midnight, UTC+8
+    assert str(daily["date"].min())[:10] == "2024-02-23" and len(np.unique(daily["date"])) == 30
+    assert (o["created_at"] < start).sum() > 100  # the warm-up's honest history is in the log
+    assert o["fake"].sum() > 0 and (o["created_at"][o["fake"]] >= start).all()  # attacks wait for run.start
+    d = _table(out, "detections.parquet")
+    assert len(d["at"]) == 0 or d["at"].min() >= start + 7 * DAY
+    s = json.loads((out / "summary.json").read_text())
+    assert s["orders"]["placed"] == (o["created_at"] >= start).sum()

@@ -91,7 +91,7 @@ class Buyers:
         self._base_rate = sc.count * sc.visits_per_day / 24.0
         hourly, weekly = np.asarray(sc.hourly_profile), np.asarray(sc.weekly_profile)
         self._profiles = (hourly, max(hourly.mean(), 1e-12), weekly, max(weekly.mean(), 1e-12))
-        self._first_weekday = parse_date(w.scenario.run.start).weekday()
+        self._first_weekday = w.first_date.weekday()
         book = world.book
         book.on("paid", self._on_paid)
         book.on("delivered", self._on_delivered)
@@ -105,7 +105,7 @@ class Buyers:
     def _festival_days(self) -> dict[int, tuple[float, set, float]]:
         """day index -> (visit factor, peak hours, peak factor)."""
         w = self.world
-        start = parse_date(w.scenario.run.start)
+        start = w.first_date
         out: dict[int, tuple[float, set, float]] = {}
         for fest in w.scenario.buyers.festivals:
             first = (parse_date(fest.date) - start).days

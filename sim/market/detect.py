@@ -34,8 +34,8 @@ class Detection:
         self.detectors = [s.make() for s in self.specs]
         self.rngs = [named_stream(world.seed, "detector:" + s.name) for s in self.specs]
         self.steps = [max(int(round(s.every_days * DAY)), 1) for s in self.specs]
-        self.next = [world.start + step for step in self.steps]
-        self.since = [world.start] * len(self.specs)
+        self.next = [world.metric_start + step for step in self.steps]  # no sweep in the warm-up
+        self.since = [world.metric_start] * len(self.specs)
         self.found: list[Detections] = []
         self.acted: list[np.ndarray] = []
 

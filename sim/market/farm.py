@@ -126,6 +126,8 @@ class Farm(Attacker):
     # --- the hourly tick ------------------------------------------------------------------------
     def tick(self, now: int) -> None:
         w = self.world
+        if now <= w.metric_start:  # the warm-up is honest history
+            return
         month = local_datetime(now - 1).month
         if self.month != month:
             self.month = month

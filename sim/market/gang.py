@@ -121,6 +121,8 @@ class Gang(Attacker):
 
     # --- the hourly tick ----------------------------------------------------------------------
     def tick(self, now: int) -> None:
+        if now <= self.world.metric_start:  # the warm-up is honest history
+            return
         month = local_datetime(now - 1).month
         if self.month != month:
             self.month = month

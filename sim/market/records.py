@@ -117,7 +117,7 @@ def sellers_daily_table(world) -> pa.Table:
     p = world.platform
     D, S = p.rec["credit"].shape
     day = np.repeat(np.arange(D, dtype=np.int64), S)
-    start_day = np.datetime64(world.scenario.run.start, "D")
+    start_day = np.datetime64(world.first_date, "D")
     cols = {
         "date": pa.array((start_day + day.astype("timedelta64[D]")).astype("datetime64[D]")),
         "seller_id": pa.array(np.tile(world.seller_ids, D)),
@@ -189,7 +189,7 @@ def attacks_summary(world) -> dict:
 def market_daily_table(world) -> pa.Table:
     m = world.daily
     D = world.days
-    start_day = np.datetime64(world.scenario.run.start, "D")
+    start_day = np.datetime64(world.first_date, "D")
     cols = {"date": pa.array(start_day + np.arange(D).astype("timedelta64[D]"))}
     for name, values in m.rec.items():
         if name == "packing_backlog":
@@ -209,8 +209,9 @@ def first_bad_effect(world) -> dict:
     weeks ending at that day; after: (W[+2] / W[-1]) ** 0.5 - 1, where W[+2] is the second week after.
     Only sellers whose first bad falls at least 21 days after the start and 14 days before the end."""
     p = world.platform
-    bad = p.rec["bad"]
-    paid = p.rec["paid"]
+    skip = world.warmup_days  # the warm-up's days are left out
+    bad = p.rec["bad"][skip:]
+    paid = p.rec["paid"][skip:]
     D = bad.shape[0]
     has = bad > 0
     first = np.where(has.any(axis=0), has.argmax(axis=0), -1)
@@ -233,7 +234,7 @@ def negative_gaps(world) -> dict:
     """Cabral-Hortacsu's "later negatives arrive faster": per seller, days from its first sale to its first
     visible bad review, and from the first to the second; means over sellers with two bad reviews."""
     p = world.platform
-    bad, paid = p.rec["bad"], p.rec["paid"]
+    bad, paid = p.rec["bad"][world.warmup_days:], p.rec["paid"][world.warmup_days:]
     has1, has2, sold = bad > 0, bad > 1, paid > 0
     both = has2.any(axis=0) & sold.any(axis=0)
     f0, f1, f2 = sold.argmax(axis=0)[both], has1.argmax(axis=0)[both], has2.argmax(axis=0)[both]
@@ -249,7 +250,7 @@ def revenue_per_star(world, min_ratings: int = 20) -> float | None:
     ratings. One star is about one cross-business standard deviation of Yelp ratings, so this is the
     proportional change in revenue for the DSR equivalent of one more star."""
     p = world.platform
-    revenue = p.rec["revenue"].sum(axis=0)
+    revenue = p.rec["revenue"][world.warmup_days:].sum(axis=0)
     known = ~np.isnan(p.dsr)
     with np.errstate(invalid="ignore", divide="ignore"):
         dsr = np.where(known, p.dsr, 0.0).sum(axis=0) / known.sum(axis=0)
@@ -268,15 +269,17 @@ def summary(world) -> dict:
     a = world.book.actions
     p = world.platform
     end = world.end
-    genuine = o["actor"] == O.ACTOR_GENUINE
-    state = o["state"]
-    paid = o["paid_at"] < NEVER
+    since = world.metric_start  # the warm-up's days (run.warmup_days) are left out of the metrics
+    measured = o["created_at"] >= since
+    genuine = (o["actor"] == O.ACTOR_GENUINE) & measured
+    state = np.where(measured, o["state"], -1)
+    paid = (o["paid_at"] < NEVER) & measured
     success = state == O.SUCCESS
     # feedback within a fixed horizon after success, whatever the rule set's windows (naive has none)
     horizon = to_seconds(sc.run.metric_horizon_days)
     fb_base = success & (o["success_at"] + horizon <= end) & genuine
     taobao = o["platform"] == L.TAOBAO
-    buyer_rates = (a["author"] == L.BUYER) & (a["action"] == L.RATE)
+    buyer_rates = (a["author"] == L.BUYER) & (a["action"] == L.RATE) & (a["at"] >= since)
     in_time = (a["author"] == L.BUYER) & (a["at"] <= o["success_at"][a["order_id"]] + horizon)
     rated_orders = np.zeros(o.n, bool)
     rated_orders[a["order_id"][buyer_rates & in_time]] = True
@@ -286,7 +289,7 @@ def summary(world) -> dict:
     feedback_rate = _share((any_feedback & fb_base).sum(), fb_base.sum())
     given = a["rating"][buyer_rates]
     positive_share = _share((given == L.GOOD).sum(), given.size)
-    modified = (a["author"] == L.BUYER) & (a["action"] == L.MODIFY)
+    modified = (a["author"] == L.BUYER) & (a["action"] == L.MODIFY) & (a["at"] >= since)
     counted = p.counts.sum(axis=1)
     delivered = (o["delivered_at"] < NEVER) & genuine & ~np.isnan(o["satisfaction"])
     sat = o["satisfaction"][delivered]
@@ -308,17 +311,17 @@ def summary(world) -> dict:
         dsr_mean = np.where(known, p.dsr, 0).sum(axis=0) / known.sum(axis=0)
     fake = (a["actor"] != O.ACTOR_GENUINE) & buyer_rates
     o_paid = paid & genuine
-    ships = (o["shipped_at"] < NEVER) & (o["paid_at"] < NEVER)
+    ships = (o["shipped_at"] < NEVER) & paid
     dispatch = (o["shipped_at"][ships] - o["paid_at"][ships]) / DAY
     late = dispatch > sc.platform.late_shipping_days
     return {
         "orders": {
-            "placed": int(o.n), "paid": int(paid.sum()), "success": int(success.sum()),
+            "placed": int(measured.sum()), "paid": int(paid.sum()), "success": int(success.sum()),
             "closed_unpaid": int((state == O.CLOSED).sum()), "refunded": int((state == O.REFUNDED).sum()),
-            "refund_codes": {L.REFUND_NAMES[k] or "none": int((o["refund"] == k).sum()) for k in range(4)},
+            "refund_codes": {L.REFUND_NAMES[k] or "none": int(((o["refund"] == k) & measured).sum()) for k in range(4)},
             "open_at_end": int(np.isin(state, (O.PLACED, O.PAID, O.SHIPPED)).sum()),
-            "confirmed_by_buyer": int((o["how"] == O.HOW_BUYER).sum()),
-            "auto_confirmed": int((o["how"] == O.HOW_AUTO).sum()),
+            "confirmed_by_buyer": int(((o["how"] == O.HOW_BUYER) & measured).sum()),
+            "auto_confirmed": int(((o["how"] == O.HOW_AUTO) & measured).sum()),
         },
         "kendall_tau_quality_positive_rate": tau(q, pos),
         "kendall_tau_quality_dsr": tau(q, dsr_mean),

@@ -33,6 +33,7 @@ order and action rows carry the code in ``attack`` and ``fake = True`` when an a
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import time
 from typing import Any, Callable
 
@@ -76,8 +77,11 @@ class World:
         self.scenario = scenario
         self.rules = rules
         self.seed = int(seed)
-        self.days = int(days if days is not None else scenario.run.days)
-        self.start = scenario.start_epoch
+        self.warmup_days = scenario.run.warmup_days
+        self.days = int(days if days is not None else scenario.run.days) + self.warmup_days
+        self.metric_start = scenario.start_epoch  # run.start: attacks, detectors and metrics begin here
+        self.start = self.metric_start - self.warmup_days * DAY  # the simulated history begins here
+        self.first_date = _dt.date.fromisoformat(scenario.run.start) - _dt.timedelta(days=self.warmup_days)
         self.end = self.start + self.days * DAY
         self.deterministic = scenario.run.deterministic_delays
         self.env = simpy.Environment(initial_time=0)

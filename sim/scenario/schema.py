@@ -75,6 +75,9 @@ class Run:
     name: str = knob("baseline", "a label for outputs")
     start: str = knob("2024-03-04", "first day, an ISO date; the run starts at local midnight (UTC+8)")
     days: int = knob(60, "horizon in days", lo=1)
+    warmup_days: int = knob(0, "days of simulated history before run.start: the honest market runs them first "
+                            "(incumbents earn credit, entrants appear), attacks and detectors wait for run.start, "
+                            "and the summary's metrics leave them out (the tables keep them)", lo=0)
     rules: str = knob("taobao", "rule preset, or a rule-set .toml path relative to the scenario file")
     deterministic_delays: bool = knob(
         False, "every random delay takes its mean exactly (closed-form tests); outcomes stay random")
