@@ -79,8 +79,7 @@ class Gang(Attacker):
         self.attacks = {name: np.zeros(0) for name in PLAN_FIELDS}  # one row per attack, all months
         self.paid = np.zeros(0, bool)
         self.queue = {"at": np.zeros(0, np.int64), "buyer": np.zeros(0, np.int64), "attack": np.zeros(0, np.int64)}
-        self.rows = np.zeros(0, np.int64)  # order rows placed, increasing
-        self.attack_of = np.zeros(0, np.int64)  # the attack of each
+        self.placed = O.Table({"row": (np.int64, 0), "attack": (np.int64, 0)})  # orders placed, rows increasing
         self.cals = {k: w.calendar() for k in ("confirm", "review", "demand", "pay", "complain", "judge")}
         self.month = None
         self.counts = {"attacks": 0, "demands": 0, "paid": 0, "complaints": 0, "upheld": 0}
@@ -88,7 +87,7 @@ class Gang(Attacker):
         w.book.on("success", self._on_success)
 
     def _attack(self, rows: np.ndarray) -> np.ndarray:
-        return self.attack_of[np.searchsorted(self.rows, rows)]
+        return self.placed["attack"][np.searchsorted(self.placed["row"], rows)]
 
     def _on_delivered(self, rows: np.ndarray, at: np.ndarray) -> None:
         rows, at = self.mine(rows, at)
@@ -159,8 +158,7 @@ class Gang(Attacker):
         rows = book.place(at, buyer, s + 1, self.attacks["item_id"][a].astype(np.int64), self.attacks["amount"][a],
                           platform=S.platform[s], kind=S.kind[s], courier=S.courier[s], category=S.category[s],
                           quality=S.quality[s], **self.tags)
-        self.rows = np.concatenate([self.rows, rows])
-        self.attack_of = np.concatenate([self.attack_of, a])
+        self.placed.append(rows.size, row=rows, attack=a)
         book.pay(rows, at)
 
     def _review(self, rows: np.ndarray, at: np.ndarray) -> None:
