@@ -71,7 +71,7 @@ def test_general_nodes_and_the_yearly_reset():
 def _platform_like(state: PEN.PenaltyState, rules) -> SimpleNamespace:
     sellers = state.points.shape[1]
     accounts = SimpleNamespace(seal=lambda ids, at: ids)
-    return SimpleNamespace(world=SimpleNamespace(rules=rules, accounts=accounts,
+    return SimpleNamespace(world=SimpleNamespace(rules=rules, accounts=accounts, entrants=0,
                                                  seller_ids=np.arange(1, sellers + 1)),
                            pen=copy.deepcopy(state))
 
