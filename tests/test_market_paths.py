@@ -137,7 +137,7 @@ def test_rule_set_and_extra_actor_leave_honest_visits_unchanged(tmp_path):
 
 
 def test_service_failures_lower_satisfaction_and_disappointed_buyers_stay_away(tmp_path):
-    text = (SMALL.replace("[sellers]", "[sellers]\ndispatch_capacity = 3.0")
+    text = (SMALL.replace("[sellers]", "[sellers]\ndispatch_capacity = 3.0\ndispatch_days = 2.0")
             .replace("count = 2000", "count = 2000\navoid_memory = 16\navoid_days = 365.0")
             + ONE_ARCHETYPE.format(direct="repeat_prob = 0.9")
             + '[[couriers]]\nname = "shaky"\ndamage_prob = 0.2\ndelay_prob = 0.2\n')
