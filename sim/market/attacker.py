@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.reputation import log as L
+from sim.timeutil import local_datetime
 
 
 class Attacker:
@@ -19,6 +20,16 @@ class Attacker:
         self.world = world
         self.code = world.attack_code(name)  # the attack's code in the ``attack`` columns
         self.tags = dict(fake=True, attack=self.code, actor=self.actor_code)
+        self.month = None  # the local month of the last tick
+
+    def new_month(self, now: int) -> bool | None:
+        """None during the warm-up (``run.warmup_days``: honest history, the attack waits); else whether
+        the tick ending at ``now`` is the attack's first in a natural month (its monthly planning)."""
+        if now <= self.world.metric_start:
+            return None
+        month = local_datetime(now - 1).month
+        first, self.month = self.month != month, month
+        return first
 
     def mine(self, rows: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The rows (and times) of this attack's orders among a lifecycle event's rows."""

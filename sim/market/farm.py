@@ -38,7 +38,7 @@ from sim.market import orders as O
 from sim.market.accounts import BUYER
 from sim.market.attacker import Attacker
 from sim.reputation import log as L
-from sim.timeutil import DAY, local_datetime
+from sim.timeutil import DAY
 
 
 class Farm(Attacker):
@@ -64,7 +64,6 @@ class Farm(Attacker):
         # the worker's delays of each order placed, by order row (rows increase as orders are placed); a
         # growable table, as copying whole arrays every hour cost seconds at 100,000 fake orders a month
         self.placed = O.Table({"row": (np.int64, 0), "confirm": (np.int64, 0), "review": (np.int64, 0)})
-        self.month = None
         self.spent = 0.0
         w.book.on("delivered", self._on_delivered)
         w.book.on("success", self._on_success)
@@ -125,11 +124,10 @@ class Farm(Attacker):
     # --- the hourly tick ------------------------------------------------------------------------
     def tick(self, now: int) -> None:
         w = self.world
-        if now <= w.metric_start:  # the warm-up is honest history
+        first = self.new_month(now)
+        if first is None:
             return
-        month = local_datetime(now - 1).month
-        if self.month != month:
-            self.month = month
+        if first:
             self._hire(now)
         self._place(now)
         book = w.book

@@ -40,7 +40,7 @@ from sim.market import orders as O
 from sim.market.accounts import BUYER
 from sim.market.attacker import Attacker
 from sim.reputation import log as L
-from sim.timeutil import DAY, HOUR, local_datetime
+from sim.timeutil import DAY, HOUR
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,6 @@ class Gang(Attacker):
         self.queue = {"at": np.zeros(0, np.int64), "buyer": np.zeros(0, np.int64), "attack": np.zeros(0, np.int64)}
         self.placed = O.Table({"row": (np.int64, 0), "attack": (np.int64, 0)})  # orders placed, rows increasing
         self.cals = {k: w.calendar() for k in ("confirm", "review", "demand", "pay", "complain", "judge")}
-        self.month = None
         self.counts = {"attacks": 0, "demands": 0, "paid": 0, "complaints": 0, "upheld": 0}
         w.book.on("delivered", self._on_delivered)
         w.book.on("success", self._on_success)
@@ -120,11 +119,10 @@ class Gang(Attacker):
 
     # --- the hourly tick ----------------------------------------------------------------------
     def tick(self, now: int) -> None:
-        if now <= self.world.metric_start:  # the warm-up is honest history
+        first = self.new_month(now)
+        if first is None:
             return
-        month = local_datetime(now - 1).month
-        if self.month != month:
-            self.month = month
+        if first:
             self._plan(now)
         self._place(now)
         steps = (("confirm", self._confirm), ("review", self._review), ("demand", self._demand),
