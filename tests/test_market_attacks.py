@@ -271,3 +271,30 @@ def test_warmup_days_are_history_outside_the_metrics(tmp_path):
     assert len(d["at"]) == 0 or d["at"].min() >= start + 7 * DAY
     s = json.loads((out / "summary.json").read_text())
     assert s["orders"]["placed"] == (o["created_at"] >= start).sum()
+
+
+def test_the_attack_metrics_recompute_from_the_run_s_files(brushed):
+    """summary.json's attacks object is attack_metrics over the run's own tables: rescoring the logs
+    with `repsim score`'s reader and the accounts gives the same fake-review statuses."""
+    from sim.attacks.metrics import attack_metrics
+    from sim.io.logfiles import read_accounts, read_actions, read_orders
+    from sim.reputation import core
+    from sim.rules import TAOBAO
+
+    end = json.loads((brushed / "manifest.json").read_text())["as_of_end"]
+    orders = read_orders(brushed / "orders.parquet")
+    actions = read_actions(brushed / "reviews.parquet", orders)
+    result = core.score(orders, actions, TAOBAO, as_of=end, accounts=read_accounts(brushed / "accounts.parquet"))
+    o = _table(brushed, "orders.parquet")
+    r = result.reviews
+    d = _table(brushed, "detections.parquet")
+    d["entity"] = (d["entity"] == "account").astype(np.int8)
+    got = attack_metrics({"order_id": o["order_id"], "buyer_id": o["buyer_id"], "seller_id": o["seller_id"],
+                          "created_at": o["created_at"], "fake": o["fake"],
+                          "attack": np.where(o["fake"], o["attack"], ""), "cost": o["attack_cost"]},
+                         {"order_id": r.order_id, "author": r.author, "kind": r.kind, "rating": r.rating,
+                          "status": r.status}, d)
+    shown = json.loads((brushed / "summary.json").read_text())["attacks"]["attacks"]["brush"]
+    assert got["attacks"]["brush"]["fake_review_statuses"] == shown["fake_review_statuses"]
+    assert got["attacks"]["brush"]["fake_review_points"] == shown["fake_review_points"]
+    assert got["attacks"]["brush"]["money_spent"] == pytest.approx(shown["money_spent"])
