@@ -147,7 +147,8 @@ def main() -> int:
             print(f" brushing: {b['fake_orders']:,} fake orders; wall incl. outputs {b['wall_s']:.1f} s against "
                   f"{h['wall_s']:.1f} s honest: {ratios[-1]:.2f}x (target <= 1.2), peak {b['peak_mib'] / 1024:.2f} GiB "
                   f"against {h['peak_mib'] / 1024:.2f} GiB (target <= 4 GiB)")
-            print(" brushing families (s): " + ", ".join(f"{k} {v:.1f}" for k, v in b["families_s"].items()))
+            for label, r in (("honest", h), ("brushing", b)):
+                print(f" {label} families (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["families_s"].items()))
         return 0
     if a.part == "market":
         r = market(a.scenario, a.days, a.seed)
