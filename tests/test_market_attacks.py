@@ -298,3 +298,29 @@ def test_the_attack_metrics_recompute_from_the_run_s_files(brushed):
     assert got["attacks"]["brush"]["fake_review_statuses"] == shown["fake_review_statuses"]
     assert got["attacks"]["brush"]["fake_review_points"] == shown["fake_review_points"]
     assert got["attacks"]["brush"]["money_spent"] == pytest.approx(shown["money_spent"])
+
+
+def test_a_farm_opens_and_ages_accounts_at_a_cost(tmp_path):
+    text = SMALL + """
+[[actors]]
+kind = "farm"
+name = "young"
+accounts = 3
+account_age_days = 1
+max_new_accounts = 40
+strategy = {preset = "rotate_accounts", min_account_age_days = 5}
+[actors.hire]
+monthly_prob = 0.2
+max_credit = 1000
+"""
+    out = _run(tmp_path, text, "young")
+    a = _table(out, "accounts.parquet")
+    o = _table(out, "orders.parquet")
+    start = int(np.datetime64("2024-03-04T00:00:00").astype(np.int64)) - 8 * 3600
+    new = (a["owner"] == "young") & (a["created_at"] >= start)
+    assert new.sum() > 3 and (a["cost"][new] > 0).all() and (a["cost"][~new] == 0).all()
+    used = o["fake"]
+    opened = dict(zip(a["account_id"], a["created_at"]))
+    assert used.sum() > 0 and all(at - opened[b] >= 5 * DAY for b, at in zip(o["buyer_id"][used], o["created_at"][used]))
+    s = json.loads((out / "summary.json").read_text())["attacks"]["attacks"]["young"]
+    assert s["money_spent"] == pytest.approx(o["attack_cost"][used].sum() + a["cost"][new].sum())

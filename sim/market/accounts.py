@@ -4,9 +4,9 @@ Account ids are dense from 1: the scenario's sellers, then its genuine buyers, t
 created during the run (a farm's or a gang's accounts) in creation order, so ids are fresh and the
 escrow's balances and the scorer's reviewer-age lookups cover them. Each account has a ``kind``
 (buyer or seller), a ``role`` (honest, farm, gang, or a researcher's role name), an ``owner`` (the
-attack's name, empty for honest accounts), ``created_at`` and ``sealed_at`` (NEVER until the
+attack's name, empty for honest accounts), ``created_at``, ``sealed_at`` (NEVER until the
 platform seals it: a sealed account places no orders and writes no reviews, and a sealed seller's
-shop is closed). A run writes the table as ``accounts.parquet``; ``repsim score --accounts`` reads
+shop is closed), and ``cost`` (what opening and aging an attacker's account cost, yuan). A run writes the table as ``accounts.parquet``; ``repsim score --accounts`` reads
 its ``account_id`` and ``created_at``.
 """
 
@@ -22,7 +22,7 @@ BUYER, SELLER = 0, 1
 KIND_NAMES = ("buyer", "seller")
 
 COLUMNS = {"kind": (np.int8, BUYER), "role": (np.int16, 0), "owner": (np.int16, 0),
-           "created_at": (np.int64, 0), "sealed_at": (np.int64, NEVER)}
+           "created_at": (np.int64, 0), "sealed_at": (np.int64, NEVER), "cost": (np.float64, 0.0)}
 
 
 class Accounts:
@@ -45,10 +45,11 @@ class Accounts:
             names.append(name)
         return names.index(name)
 
-    def create(self, n: int, kind: int, role: str, owner: str, created_at) -> np.ndarray:
-        """``n`` new accounts; returns their ids (fresh: after every existing account)."""
+    def create(self, n: int, kind: int, role: str, owner: str, created_at, cost=0.0) -> np.ndarray:
+        """``n`` new accounts (``cost``: what creating and aging each cost its owner, yuan); returns their
+        ids (fresh: after every existing account)."""
         rows = self.table.append(int(n), kind=kind, role=self._code(self.roles, role),
-                                 owner=self._code(self.owners, owner), created_at=created_at)
+                                 owner=self._code(self.owners, owner), created_at=created_at, cost=cost)
         self.escrow.ensure(self.table.n)
         return rows + 1
 
@@ -84,4 +85,4 @@ class Accounts:
                 "kind": np.array(KIND_NAMES, object)[t["kind"]],
                 "role": np.array(self.roles, object)[t["role"]],
                 "owner": np.array(self.owners, object)[t["owner"]],
-                "created_at": t["created_at"].copy(), "sealed_at": t["sealed_at"].copy()}
+                "created_at": t["created_at"].copy(), "sealed_at": t["sealed_at"].copy(), "cost": t["cost"].copy()}

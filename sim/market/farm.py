@@ -64,7 +64,6 @@ class Farm(Attacker):
         # the worker's delays of each order placed, by order row (rows increase as orders are placed); a
         # growable table, as copying whole arrays every hour cost seconds at 100,000 fake orders a month
         self.placed = O.Table({"row": (np.int64, 0), "confirm": (np.int64, 0), "review": (np.int64, 0)})
-        self.spent = 0.0
         w.book.on("delivered", self._on_delivered)
         w.book.on("success", self._on_success)
 
@@ -110,12 +109,12 @@ class Farm(Attacker):
         if campaign_rows.size == 0:
             return None
         if len(plan.new_account_id):  # fresh ids from the run's account table (the planner's are the same)
-            made = w.accounts.create(len(plan.new_account_id), BUYER, "farm", c.name, plan.new_created_at)
+            made = w.accounts.create(len(plan.new_account_id), BUYER, "farm", c.name, plan.new_created_at,
+                                     plan.new_cost)
             assert made[0] == plan.new_account_id[0]
             self.ids = np.concatenate([self.ids, made])
             self.credit = np.concatenate([self.credit, np.zeros(made.size, np.int64)])
             self.created += made.size
-        self.spent += float(plan.new_cost.sum())
         rows = campaign_rows  # warm-up orders need nursery shops, which the market run does not have
         self.used[seller] = np.union1d(self.used.get(seller, np.zeros(0, np.int64)), plan.buyer_id[rows])
         self.busy_until[s] = int(plan.at[rows].max())
@@ -157,7 +156,6 @@ class Farm(Attacker):
                           **self.tags)
         self.placed.append(rows.size, row=rows, confirm=due["confirm_delay"], review=due["review_delay"])
         book.pay(rows, due["at"])
-        self.spent += float(due["cost"].sum())
 
     def _review(self, rows: np.ndarray, at: np.ndarray) -> None:
         book = self.world.book

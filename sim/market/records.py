@@ -136,7 +136,8 @@ def accounts_table(world) -> pa.Table:
     c = world.accounts.columns()
     return pa.table({"account_id": pa.array(c["account_id"]), "kind": pa.array(c["kind"], pa.string()),
                      "role": pa.array(c["role"], pa.string()), "owner": pa.array(c["owner"], pa.string()),
-                     "created_at": _ts(c["created_at"]), "sealed_at": _ts(c["sealed_at"])})
+                     "created_at": _ts(c["created_at"]), "sealed_at": _ts(c["sealed_at"]),
+                     "cost": pa.array(c["cost"])})
 
 
 def detections_table(world) -> pa.Table:
