@@ -324,3 +324,25 @@ max_credit = 1000
     assert used.sum() > 0 and all(at - opened[b] >= 5 * DAY for b, at in zip(o["buyer_id"][used], o["created_at"][used]))
     s = json.loads((out / "summary.json").read_text())["attacks"]["attacks"]["young"]
     assert s["money_spent"] == pytest.approx(o["attack_cost"][used].sum() + a["cost"][new].sum())
+
+
+def test_an_attack_s_draws_are_keyed_by_its_name_not_its_position(tmp_path):
+    """Two farms listed in either order: each plans the same campaigns (the same sellers, times, items
+    and accounts of its own pool) in the first month, when both hire from the same market state."""
+    def farm(name, seed_prob):
+        return FARM.replace('name = "brush"', f'name = "{name}"').format(prob=seed_prob)
+
+    runs = [_run(tmp_path, SMALL.replace("days = 30", "days = 12") + farm(x, 0.3) + farm(y, 0.3), f"{x}{y}")
+            for x, y in (("a", "b"), ("b", "a"))]
+    seen = []
+    for out in runs:
+        o, a = _table(out, "orders.parquet"), _table(out, "accounts.parquet")
+        first = {owner: a["account_id"][a["owner"] == owner].min() for owner in ("a", "b")}
+        rows = {}
+        for owner in ("a", "b"):
+            mine = o["attack"] == owner
+            rows[owner] = sorted(zip(o["created_at"][mine], o["seller_id"][mine], o["item_id"][mine],
+                                     o["buyer_id"][mine] - first[owner]))
+        seen.append(rows)
+    assert len(seen[0]["a"]) > 10 and len(seen[0]["b"]) > 10
+    assert seen[0] == seen[1]
