@@ -491,13 +491,9 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
         elif name in TABLE_LISTS or (cls is Scenario and name in ("actors", "detectors")):
             if not isinstance(value, list):
                 raise InputError(source, path, "an array of tables ([[" + path + "]])", value)
-            if cls is Scenario and name == "actors":
-                values[name] = tuple(_build_actor(v, source, f"{path}[{i}]") for i, v in enumerate(value))
-                _check_names([a.name for a in values[name]], source, path)
-            elif cls is Scenario and name == "detectors":
-                from sim.detection import read_detector
-                values[name] = tuple(read_detector(v, source, f"{path}[{i}]") for i, v in enumerate(value))
-                _check_names([d.name for d in values[name]], source, path)
+            if cls is Scenario and name in ("actors", "detectors"):
+                from sim.scenario.extras import read_extras
+                values[name] = read_extras(name, value, source, path)
             else:
                 values[name] = tuple(_build(TABLE_LISTS[name], v, source, f"{path}[{i}]")
                                      for i, v in enumerate(value))
@@ -529,45 +525,6 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
         else:  # pragma: no cover - schema definition error
             raise TypeError(f"unsupported scenario field type {tp}")
     return cls(**values)
-
-
-def _build_actor(data: Any, source: str, path: str) -> ActorSpec:
-    from sim import actors
-
-    if not isinstance(data, dict):
-        raise InputError(source, path, "a table", data)
-    kind = data.get("kind")
-    folder = Path(source).parent if source not in ("<defaults>", "<scenario>") else None
-    try:
-        found = actors.kind(kind, folder) if isinstance(kind, str) else None
-    except ImportError as e:
-        raise InputError(source, f"{path}.kind", "an importable module:attribute", kind, f"cannot import it: {e}") from None
-    if found is None:
-        known = actors.known()
-        raise InputError(source, f"{path}.kind", f"a registered actor kind ({', '.join(known) or 'none'}) or "
-                         "module:attribute", kind, did_you_mean(kind, known) if isinstance(kind, str) else "")
-    params = {k: v for k, v in data.items() if k != "kind"}
-    if found.read is not None:
-        config = found.read(params, source, path)
-    else:
-        config = _build(found.config, params, source, path)
-    name = getattr(config, "name", None) or kind
-    return ActorSpec(kind=kind, params=tuple(sorted(_plain_data(config).items())), name=str(name), config=config)
-
-
-def _plain_data(obj: Any) -> dict:
-    return {f.name: (_plain_data(getattr(obj, f.name)) if dataclasses.is_dataclass(getattr(obj, f.name))
-                     else list(getattr(obj, f.name)) if isinstance(getattr(obj, f.name), tuple)
-                     else getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-
-
-def _check_names(names: list[str], source: str, path: str) -> None:
-    """Attacks and detectors are keyed by name (their random streams, their rows): names are unique."""
-    seen = set()
-    for i, name in enumerate(names):
-        if name in seen:
-            raise InputError(source, f"{path}[{i}].name", "a name not used by an earlier table", name)
-        seen.add(name)
 
 
 def _iso_date(value: str, source: str, path: str) -> _dt.date:
@@ -626,7 +583,8 @@ def canonical(s: Scenario) -> dict:
     data = conv(s)
     data["couriers"] = [conv(c) for c in s.courier_list]
     data["actors"] = [{"kind": a.kind, **dict(a.params)} for a in s.actors]
-    data["detectors"] = [{"kind": d.kind, "name": d.name, "every_days": d.every_days, **_plain_data(d.config)}
+    from sim.scenario.extras import plain_data
+    data["detectors"] = [{"kind": d.kind, "name": d.name, "every_days": d.every_days, **plain_data(d.config)}
                          for d in s.detectors]
     return data
 
