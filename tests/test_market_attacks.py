@@ -346,3 +346,28 @@ def test_an_attack_s_draws_are_keyed_by_its_name_not_its_position(tmp_path):
         seen.append(rows)
     assert len(seen[0]["a"]) > 10 and len(seen[0]["b"]) > 10
     assert seen[0] == seen[1]
+
+
+def test_a_detector_s_window_view_finds_what_the_whole_view_finds(tmp_path):
+    """The platform hands signals and graph only the orders of their lookback window: the same findings."""
+    from sim.commands.common import resolve_rules
+    from sim.detection import read_detector, sweep
+    from sim.market.detect import Detection
+    from sim.market.world import World
+    from sim.scenario.schema import load
+
+    path = tmp_path / "w.toml"
+    path.write_text(SMALL.replace("days = 30", "days = 25") + FARM.format(prob=0.4))
+    sc = load(path)
+    world = World(sc, resolve_rules(sc, None), 3)
+    world.run()
+    det = Detection.__new__(Detection)  # only its view is used here
+    det.world = world
+    for data in ({"kind": "signals", "lookback_days": 10},
+                 {"kind": "graph", "lookback_days": 12, "min_sellers": 1, "min_accounts": 1, "min_density": 0.0}):
+        spec = read_detector(data)
+        found = [sweep(spec, spec.make(), det.view(world.end, lookback), world.end - 7 * DAY,
+                       np.random.default_rng(0)) for lookback in (None, spec.config.lookback_days)]
+        assert found[0].flagged.sum() > 0, data
+        for name in ("at", "entity", "id", "score", "flagged"):
+            assert np.array_equal(getattr(found[0], name), getattr(found[1], name)), (data, name)

@@ -39,9 +39,21 @@ class Detection:
         self.found: list[Detections] = []
         self.acted: list[np.ndarray] = []
 
-    def view(self, now: int) -> PlatformView:
+    def view(self, now: int, lookback_days: float | None = None) -> PlatformView:
+        """What the platform sees at ``now``. With ``lookback_days`` (a detector that reads only the orders
+        created in its window: ``signals``, ``graph``), only those orders and the actions since the window
+        began: the same findings, without copying the whole log at every sweep (at 1.5M orders that copy
+        cost about as much as the graph sweep itself)."""
         w = self.world
+        orders, actions = w.book.scoring_orders(), w.book.scoring_actions()
         o = w.book.orders
+        cols = {"delivered_at": o["delivered_at"], "kind": o["kind"], "empty": o["empty"], "chat": o["chat"] > 0}
+        if lookback_days is not None:
+            cut = now - int(lookback_days * DAY)
+            rows = np.flatnonzero(orders.created_at > cut)
+            orders = orders.take(rows)
+            actions = actions.take(np.flatnonzero(actions.at > cut))
+            cols = {k: v[rows] for k, v in cols.items()}
         credit = None
         scorer = w.platform.scorer
         ids = np.arange(1, len(w.accounts) + 1, dtype=np.int64)
@@ -50,9 +62,7 @@ class Detection:
             credit = np.zeros(ids.size)
             inside = (b.buyer_id >= 1) & (b.buyer_id <= ids.size)
             credit[b.buyer_id[inside] - 1] = b.credit[inside]
-        return PlatformView.build(now, w.book.scoring_orders(), w.book.scoring_actions(),
-                                  delivered_at=o["delivered_at"], kind=o["kind"], empty=o["empty"],
-                                  chat=o["chat"] > 0, account_id=ids,
+        return PlatformView.build(now, orders, actions, **cols, account_id=ids,
                                   account_created_at=w.accounts.table["created_at"], account_credit=credit)
 
     def daily(self, now: int) -> None:
@@ -63,7 +73,7 @@ class Detection:
                 continue
             while self.next[i] <= now:
                 self.next[i] += self.steps[i]
-            view = self.view(now)
+            view = self.view(now, None if spec.needs_truth else getattr(spec.config, "lookback_days", None))
             o = w.book.orders
             truth = o["fake"][o["created_at"] <= now] if spec.needs_truth else None
             found = sweep(spec, self.detectors[i], view, self.since[i], self.rngs[i], truth)
