@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from helpers.scenarios import only_direct_buyers
 from sim.actors import register, unregister
 from sim.cli import main
 from sim.commands.run import run_scenario
@@ -196,26 +197,13 @@ deterministic_delays = true
 [buyers]
 count = 1500
 visits_per_day = 0.08
-[buyers.archetypes.direct]
-share = 1.0
-pay_prob = 0.5
+""" + only_direct_buyers("""pay_prob = 0.5
 pay_delay_hours = 0.5
 confirm_early_prob = 0.0
 after_sales_prob = 0.0
 partial_prob = 0.0
 no_reason_prob = 0.0
-ship_patience_days = 100.0
-[buyers.archetypes.sociable]
-share = 0.0
-[buyers.archetypes.bargainer]
-share = 0.0
-[buyers.archetypes.non_payer]
-share = 0.0
-[buyers.archetypes.perfectionist]
-share = 0.0
-[buyers.archetypes.vindictive]
-share = 0.0
-[sellers]
+ship_patience_days = 100.0""") + """[sellers]
 count = 40
 dispatch_days = 0.5
 dispatch_capacity = 1000000.0

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from helpers.scenarios import only_direct_buyers
 from sim.commands.run import run_scenario
 from sim.market import orders as O
 from sim.market.keyed import Keyed, Streams
@@ -36,23 +37,6 @@ visits_per_day = 0.06
 [sellers]
 count = 50
 """
-
-ONE_ARCHETYPE = """
-[buyers.archetypes.direct]
-share = 1.0
-{direct}
-[buyers.archetypes.sociable]
-share = 0.0
-[buyers.archetypes.bargainer]
-share = 0.0
-[buyers.archetypes.non_payer]
-share = 0.0
-[buyers.archetypes.perfectionist]
-share = 0.0
-[buyers.archetypes.vindictive]
-share = 0.0
-"""
-
 
 def _scenario(tmp_path: Path, text: str, name: str = "s") -> schema.Scenario:
     f = tmp_path / f"{name}.toml"
@@ -139,7 +123,7 @@ def test_rule_set_and_extra_actor_leave_honest_visits_unchanged(tmp_path):
 def test_service_failures_lower_satisfaction_and_disappointed_buyers_stay_away(tmp_path):
     text = (SMALL.replace("[sellers]", "[sellers]\ndispatch_capacity = 3.0\ndispatch_days = 2.0")
             .replace("count = 2000", "count = 2000\navoid_memory = 16\navoid_days = 365.0")
-            + ONE_ARCHETYPE.format(direct="repeat_prob = 0.9")
+            + only_direct_buyers("repeat_prob = 0.9")
             + '[[couriers]]\nname = "shaky"\ndamage_prob = 0.2\ndelay_prob = 0.2\n')
     world = World(_scenario(tmp_path, text), TAOBAO, 3)
     world.run()
@@ -178,7 +162,7 @@ visits_per_day = 0.08
 count = 40
 {sellers}
 {courier}
-""" + ONE_ARCHETYPE.format(direct=direct)
+""" + only_direct_buyers(direct)
 
 
 def _run_paths(tmp_path, text, name="paths", rules=None):
