@@ -31,7 +31,6 @@ import scipy.sparse as sp
 
 from sim.detection.view import ACCOUNT, ORDER, Detections, PlatformView
 from sim.scenario.schema import knob
-from sim.timeutil import DAY
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ class GraphDetector:
     def sweep(self, view: PlatformView, since: int, rng: np.random.Generator) -> Detections:
         c = self.config
         o = view.orders
-        rows = np.flatnonzero(view.live() & (o.created_at > view.as_of - int(c.lookback_days * DAY)))
+        rows = np.flatnonzero(view.recent(c.lookback_days))
         if len(rows) == 0:
             return Detections.empty()
         buyer_ids, b = np.unique(o.buyer_id[rows], return_inverse=True)

@@ -82,7 +82,7 @@ def features(view: PlatformView, rows: np.ndarray, c: SignalsConfig) -> np.ndarr
     f[:, 2] = np.clip(1.0 - age / (c.young_days * DAY), 0.0, 1.0)
     f[:, 3] = np.clip(1.0 - credit / c.low_credit, 0.0, 1.0)
     # Repeated pairs and bursts count every live order of the window, scored or not.
-    window = np.flatnonzero(view.live() & (o.created_at > view.as_of - int(c.lookback_days * DAY)))
+    window = np.flatnonzero(view.recent(c.lookback_days))
     _, seller = np.unique(o.seller_id[window], return_inverse=True)
     _, buyer = np.unique(o.buyer_id[window], return_inverse=True)
     n_sellers = int(seller.max()) + 1 if len(window) else 1
@@ -109,8 +109,7 @@ class SignalsDetector:
     def sweep(self, view: PlatformView, since: int, rng: np.random.Generator) -> Detections:
         c = self.config
         o = view.orders
-        rows = np.flatnonzero(view.live() & (o.success_at < NEVER)
-                              & (o.created_at > view.as_of - int(c.lookback_days * DAY)))
+        rows = np.flatnonzero(view.recent(c.lookback_days) & (o.success_at < NEVER))
         w = c.weights()
         score = features(view, rows, c) @ w / w.sum()
         flagged = score >= c.threshold - 1e-12

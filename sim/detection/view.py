@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from sim.reputation import log as L
-from sim.timeutil import NEVER
+from sim.timeutil import DAY, NEVER
 
 ORDER, ACCOUNT = 0, 1
 ENTITY_NAMES = ("order", "account")
@@ -73,6 +73,10 @@ class PlatformView:
     def live(self) -> np.ndarray:
         """Orders not removed by the platform."""
         return self.orders.removed_at == NEVER
+
+    def recent(self, lookback_days: float) -> np.ndarray:
+        """Live orders placed in the last ``lookback_days`` before ``as_of`` (a detector's window)."""
+        return self.live() & (self.orders.created_at > self.as_of - int(lookback_days * DAY))
 
 
 @dataclass

@@ -23,7 +23,6 @@ import itertools
 import re
 import zlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 

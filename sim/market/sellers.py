@@ -42,7 +42,7 @@ NO_REASON_KINDS = PHYSICAL  # the goods the seven-day no-reason return covers (s
 
 class Sellers:
     def __init__(self, world) -> None:
-        self.world = w = world
+        self.world = world
         sc = world.scenario.sellers
         S = world.n_sellers  # the first sellers, then those entering during the run
         self.n = S

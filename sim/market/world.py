@@ -32,7 +32,6 @@ order and action rows carry the code in ``attack`` and ``fake = True`` when an a
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import time
 from typing import Any, Callable
