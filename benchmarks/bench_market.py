@@ -1,8 +1,15 @@
-"""Benchmark: the batch market model against a bare SimPy model with one process per order.
+"""Benchmark: the batch market model against a bare SimPy model with one process per order, and the
+market with a brushing farm and a detector against the honest market.
 
     python benchmarks/bench_market.py                       # both, on scenarios/bench.toml
     python benchmarks/bench_market.py --days 30             # a shorter horizon
     python benchmarks/bench_market.py --part market         # one side only
+    python benchmarks/bench_market.py --part attack         # bench.toml and bench_brushing.toml, alternating
+
+- **attack**: the honest ``bench.toml`` and ``bench_brushing.toml`` (the same market plus a farm of
+  10,000 accounts placing about 100,000 fake orders a month, and the graph detector weekly), each in
+  its own child process, honest first, ``--repeat`` times alternating; printed: each run's time and
+  peak memory and the ratio brushing / honest (target: at most 1.2, and 4 GB).
 
 - **market**: ``sim.market.world.World`` on the scenario (every actor family, the section-1 timers, and
   the platform's daily incremental scoring), then the Parquet outputs. The orders live in columnar
@@ -38,7 +45,8 @@ def peak_mib() -> float:
 def market(scenario: str, days: int | None, seed: int) -> dict:
     from sim.commands.common import resolve_rules
     from sim.io.parquet import write_parquet
-    from sim.market.records import market_daily_table, orders_table, reviews_table, sellers_daily_table
+    from sim.market.records import (accounts_table, attacks_summary, detections_table, market_daily_table,
+                                    orders_table, reviews_table, sellers_daily_table)
     from sim.market.world import World
     from sim.scenario.schema import load
 
@@ -53,9 +61,14 @@ def market(scenario: str, days: int | None, seed: int) -> dict:
         write_parquet(reviews_table(world), Path(tmp) / "reviews.parquet")
         write_parquet(sellers_daily_table(world), Path(tmp) / "sellers_daily.parquet")
         write_parquet(market_daily_table(world), Path(tmp) / "market_daily.parquet")
+        write_parquet(accounts_table(world), Path(tmp) / "accounts.parquet")
+        write_parquet(detections_table(world), Path(tmp) / "detections.parquet")
+        if sc.actors or sc.detectors:
+            attacks_summary(world)
     t2 = time.perf_counter()
     n = world.book.orders.n
-    return {"part": "market", "orders": n, "actions": world.book.actions.n, "days": world.days,
+    fake = int(world.book.orders["fake"].sum())
+    return {"part": "market", "orders": n, "fake_orders": fake, "actions": world.book.actions.n, "days": world.days,
             "simulate_s": t1 - t0, "cpu_s": c1 - c0, "write_s": t2 - t1, "wall_s": t2 - t0, "orders_per_s": n / (t1 - t0),
             "peak_mib": peak_mib(), "families_s": world.timings}
 
@@ -116,10 +129,27 @@ def main() -> int:
     ap.add_argument("--scenario", default=str(ROOT / "scenarios" / "bench.toml"))
     ap.add_argument("--days", type=int, default=None)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--part", choices=("both", "market", "bare"), default="both")
+    ap.add_argument("--part", choices=("both", "market", "bare", "attack"), default="both")
+    ap.add_argument("--attack-scenario", default=str(ROOT / "scenarios" / "bench_brushing.toml"))
+    ap.add_argument("--repeat", type=int, default=1, help="attack: honest/brushing pairs to run")
     ap.add_argument("--orders", type=int, default=None, help="orders of the bare model (default: as the market)")
     ap.add_argument("--json", action="store_true", help="print one JSON line (used between processes)")
     a = ap.parse_args()
+    if a.part == "attack":
+        days = ["--days", str(a.days)] if a.days else []
+        ratios = []
+        for _ in range(a.repeat):
+            h = child(["--part", "market", "--scenario", a.scenario, "--seed", str(a.seed), *days])
+            show(h)
+            b = child(["--part", "market", "--scenario", a.attack_scenario, "--seed", str(a.seed), *days])
+            show(b)
+            ratios.append(b["wall_s"] / h["wall_s"])
+            print(f" brushing: {b['fake_orders']:,} fake orders; wall incl. outputs {b['wall_s']:.1f} s against "
+                  f"{h['wall_s']:.1f} s honest: {ratios[-1]:.2f}x (target <= 1.2), peak {b['peak_mib'] / 1024:.2f} GiB "
+                  f"against {h['peak_mib'] / 1024:.2f} GiB (target <= 4 GiB)")
+            for label, r in (("honest", h), ("brushing", b)):
+                print(f" {label} families (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["families_s"].items()))
+        return 0
     if a.part == "market":
         r = market(a.scenario, a.days, a.seed)
     elif a.part == "bare":

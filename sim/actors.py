@@ -13,6 +13,14 @@ An actor family is any object with ``tick(now: int) -> None`` (``now`` in absolu
 only through the order lifecycle of ``sim.market.orders.OrderBook`` and the platform's public
 methods, so the platform's timers, scoring, ranking and penalties judge it like anyone else.
 
+**Built-in and researchers' kinds.** The attack kinds shipped with repsim (``farm``, ``gang``) live in
+the market package and register themselves when their module is imported; :func:`kind` imports
+:data:`BUILTIN_MODULES` by name on first use (so this module imports nothing of ``sim``). A scenario
+can also load a kind from the researcher's own module, without changing repsim: ``kind =
+"package.module:attribute"`` imports ``package.module`` (the scenario file's folder is searched first),
+whose import registers the actor with :func:`register`; ``attribute`` is the registered factory (or the
+registered kind's name).
+
 Same-time order (RULES-independent, a modelling decision): at one instant, families run in
 increasing ``rank``. The core ranks are listed in ``CORE_RANKS``; extra actors default to rank 7,
 after the genuine reviewers and before the platform's daily work.
@@ -20,7 +28,10 @@ after the genuine reviewers and before the platform's daily work.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from sim.timeutil import DAY, HOUR
@@ -47,22 +58,62 @@ class ActorKind:
     rank: int = CORE_RANKS["extra"]
     period: int = HOUR
     doc: str = ""
+    # optional reader (data, source, key path) -> config, for configs with presets or nested tables
+    read: Callable[[Any, str, str], Any] | None = None
 
 
 EXTRA_ACTORS: dict[str, ActorKind] = {}
 
+#: modules whose import registers the built-in attack kinds (imported by name: see the docstring)
+BUILTIN_MODULES = ("sim.market.farm", "sim.market.gang")
+_loaded = False
+
 
 def register(name: str, config: type, *, rank: int = CORE_RANKS["extra"], period: int = HOUR,
-             doc: str = "") -> Callable:
+             doc: str = "", read: Callable | None = None) -> Callable:
     """Decorator: register ``factory(world, config, rng)`` as actor kind ``name``."""
     if period not in (HOUR, DAY):
         raise ValueError("an actor family wakes hourly or daily")
 
     def deco(factory: Callable) -> Callable:
-        EXTRA_ACTORS[name] = ActorKind(name, config, factory, rank, period, doc or (factory.__doc__ or ""))
+        EXTRA_ACTORS[name] = ActorKind(name, config, factory, rank, period, doc or (factory.__doc__ or ""), read)
         return factory
 
     return deco
+
+
+def known() -> dict[str, ActorKind]:
+    """Every registered kind, the built-in ones included."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in BUILTIN_MODULES:
+            importlib.import_module(module)
+    return EXTRA_ACTORS
+
+
+def kind(name: str, folder: str | Path | None = None) -> ActorKind | None:
+    """The kind a scenario names: a registered name, or ``module:attribute`` from the researcher's
+    module (``folder``, the scenario file's folder, is searched first). None if there is no such kind;
+    ImportError if the module cannot be imported."""
+    kinds = known()
+    if ":" not in name:
+        return kinds.get(name)
+    module, _, attribute = name.partition(":")
+    added = folder is not None and str(folder) not in sys.path
+    if added:
+        sys.path.insert(0, str(folder))
+    try:
+        mod = importlib.import_module(module)
+    finally:
+        if added:
+            sys.path.remove(str(folder))
+    target = getattr(mod, attribute, None)
+    for k in kinds.values():
+        if k.factory is target or k.name == attribute:
+            EXTRA_ACTORS.setdefault(name, k)
+            return k
+    return None
 
 
 def unregister(name: str) -> None:

@@ -54,7 +54,7 @@ def small_run(tmp_path_factory) -> Path:
 def test_outputs_exist_and_match_the_score_schema(small_run):
     names = {p.name for p in small_run.iterdir()}
     assert names == {"orders.parquet", "reviews.parquet", "sellers_daily.parquet", "market_daily.parquet",
-                     "summary.json", "manifest.json"}
+                     "accounts.parquet", "detections.parquet", "summary.json", "manifest.json"}
     orders = pq.read_table(small_run / "orders.parquet")
     assert orders.column_names[:10] == ["order_id", "buyer_id", "seller_id", "item_id", "platform", "amount",
                                         "created_at", "success_at", "refund", "removed_at"]
@@ -99,6 +99,44 @@ def test_score_reproduces_the_final_seller_scores(small_run, tmp_path):
     assert scored.num_rows == len(result.sellers)
 
 
+def test_score_with_accounts_reproduces_a_run_with_young_farm_accounts(tmp_path):
+    """The run's scorer receives the accounts (those a farm opens during the run too), so the reviewer-age
+    knob acts inside a run; `repsim score --accounts accounts.parquet` reproduces the final view, and
+    without the accounts it would not."""
+    (tmp_path / "young_rules.toml").write_text('preset = "taobao"\nname = "young"\nmin_reviewer_age_days = 60\n')
+    text = SMALL.replace("days = 40", "days = 35") + """
+[[actors]]
+kind = "farm"
+name = "farm"
+accounts = 40
+account_age_days = 20
+strategy = "rotate_accounts"
+[actors.hire]
+monthly_prob = 0.3
+max_credit = 1000
+"""
+    out = _run(tmp_path, text, seed=3, name="young", rules_spec=str(tmp_path / "young_rules.toml"))
+    end = json.loads((out / "manifest.json").read_text())["as_of_end"]
+    scored = tmp_path / "scored"
+    assert main(["score", "--orders", str(out / "orders.parquet"), "--reviews", str(out / "reviews.parquet"),
+                 "--accounts", str(out / "accounts.parquet"), "--rules", str(tmp_path / "young_rules.toml"),
+                 "--out", str(scored), "--as-of", format_timestamp(end), "--format", "parquet"]) == 0
+    sellers = pq.read_table(scored / "sellers.parquet")
+    daily = pq.read_table(out / "sellers_daily.parquet")
+    dates = np.asarray(daily.column("date").to_numpy())
+    last = dates == dates.max()
+    shown = dict(zip(daily.column("seller_id").to_numpy()[last], daily.column("credit").to_numpy()[last]))
+    got = dict(zip(sellers.column("seller_id").to_numpy(), sellers.column("credit").to_numpy()))
+    assert all(shown[s] == c for s, c in got.items())
+    orders = read_orders(out / "orders.parquet")
+    actions = read_actions(out / "reviews.parquet", orders)
+    fake = pq.read_table(out / "orders.parquet").column("fake").to_numpy()
+    assert fake.sum() > 20
+    rules = TAOBAO.replace(min_reviewer_age_days=60)
+    blind = core.score(orders, actions, rules, as_of=end)  # every account "always there"
+    assert blind.sellers.credit.sum() > sum(got.values())  # the young farm accounts' reviews count without them
+
+
 @pytest.mark.slow
 def test_same_seed_same_files(small_run, tmp_path):
     again = _run(tmp_path, SMALL, seed=7, name="again")
@@ -129,7 +167,7 @@ count = 150
 
 @pytest.mark.slow
 def test_calibration_honest_stylised_facts(tmp_path):
-    """The honest facts of BEHAVIOUR.md on a small market, with the tolerances stated here: feedback on
+    """The honest facts of docs/market.md ("Stylised facts") on a small market, with the tolerances stated here: feedback on
     more than half of successes, more than 99% of it positive (one seed of a small market: > 0.985), sales
     that fall after a first bad review, and displayed reputation that ranks sellers by true quality."""
     out = _run(tmp_path, CALIBRATION, seed=3)

@@ -1,5 +1,5 @@
 """``repsim calibrate``: run a scenario over several seeds and print the honest stylised facts of
-BEHAVIOUR.md beside their field targets.
+docs/market.md ("Stylised facts") beside their field targets.
 
 ``repsim calibrate SCENARIO [--seeds 5] [--first-seed 1] [--days N] [--rules RULES] [--json FILE]``
 
@@ -72,7 +72,7 @@ def interval(values: list[float]) -> tuple[float, float, float]:
 def calibrate(scenario_path: str | Path, seeds: list[int], days: int | None = None,
               rules_spec: str | None = None) -> list[dict]:
     """One summary per seed."""
-    from sim.commands.run import resolve_rules
+    from sim.commands.common import resolve_rules
     from sim.market.records import summary
     from sim.market.world import World
     from sim.scenario.schema import load

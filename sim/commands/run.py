@@ -9,7 +9,10 @@ or date that is not one is taken as text (``--set run.start=2024-10-28``).
 The scenario is validated and sized before anything runs (bad input and a scenario too big for the
 machine are ``InputError``: exit code 2). The output directory is written atomically
 (``sim.io.atomic``): ``orders.parquet`` and ``reviews.parquet`` (the input schema of ``repsim score``),
-``sellers_daily.parquet``, ``market_daily.parquet``, ``summary.json`` and ``manifest.json``. The same
+``sellers_daily.parquet``, ``market_daily.parquet``, ``accounts.parquet`` (every account, those created
+during the run too: ``repsim score --accounts`` reads it), ``detections.parquet`` (the scenario's
+detectors' findings and what the platform acted on; empty without detectors), ``summary.json`` (with an
+``attacks`` object when the scenario has attacks or detectors) and ``manifest.json``. The same
 scenario, rules and seed give byte-identical files, except the timings in the manifest.
 """
 
@@ -71,7 +74,8 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
 
     from sim.io.atomic import atomic_output_dir
     from sim.io.parquet import write_parquet
-    from sim.market.records import market_daily_table, orders_table, reviews_table, sellers_daily_table, summary
+    from sim.market.records import (accounts_table, attacks_summary, detections_table, market_daily_table,
+                                    orders_table, reviews_table, sellers_daily_table, summary)
     from sim.market.world import STREAMS, World
     from sim.scenario.schema import canonical, load
     from sim.scenario.sizing import check_fits, estimate_bytes
@@ -102,7 +106,11 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
         write_parquet(reviews_table(world), staging / "reviews.parquet")
         write_parquet(sellers_daily_table(world), staging / "sellers_daily.parquet")
         write_parquet(market_daily_table(world), staging / "market_daily.parquet")
+        write_parquet(accounts_table(world), staging / "accounts.parquet")
+        write_parquet(detections_table(world), staging / "detections.parquet")
         result = summary(world)
+        if scenario.actors or scenario.detectors:
+            result["attacks"] = attacks_summary(world)
         result["scenario"] = scenario.run.name
         result["seed"] = seed
         result["rules"] = rules.name
@@ -118,13 +126,14 @@ def run_scenario(scenario_path: str | Path, seed: int, out: str | Path, rules_sp
             "seed": seed,
             "seed_streams": {"keyed_streams": list(STREAMS), "key": "SeedSequence(seed, spawn_key=(crc32(name), "
                              "len(name))) mixed with (entity, event, slot), sim.market.keyed",
-                             "extra_actors": "SeedSequence(seed, spawn_key=(1000 + i,))"},
+                             "actors_and_detectors": "named_stream(seed, 'actor:' + name or 'detector:' + name), "
+                             "sim.attacks.streams"},
             "days": horizon,
             "start": scenario.run.start,
             "as_of_end": world.end,
             "estimated_bytes": estimate_bytes(scenario, horizon),
             "outputs": ["orders.parquet", "reviews.parquet", "sellers_daily.parquet", "market_daily.parquet",
-                        "summary.json"],
+                        "accounts.parquet", "detections.parquet", "summary.json"],
             "timings": {"total_s": round(time.perf_counter() - began, 3), "simulate_s": round(t1 - t0, 3),
                         "write_s": round(t2 - t1, 3),
                         "families_s": {k: round(v, 3) for k, v in world.timings.items()}},

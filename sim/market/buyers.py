@@ -36,7 +36,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.market import orders as O
-from sim.market.keyed import to_integers
+from sim.market.keyed import EVENT_KEY, event_hash, to_integers
 from sim.market.sellers import REQ_NO_REASON, REQ_NOT_RECEIVED, REQ_PARTIAL, REQ_RETURN
 from sim.timeutil import DAY, HOUR, parse_date
 from sim.vocabulary import ARCHETYPES
@@ -91,7 +91,7 @@ class Buyers:
         self._base_rate = sc.count * sc.visits_per_day / 24.0
         hourly, weekly = np.asarray(sc.hourly_profile), np.asarray(sc.weekly_profile)
         self._profiles = (hourly, max(hourly.mean(), 1e-12), weekly, max(weekly.mean(), 1e-12))
-        self._first_weekday = parse_date(w.scenario.run.start).weekday()
+        self._first_weekday = w.first_date.weekday()
         book = world.book
         book.on("paid", self._on_paid)
         book.on("delivered", self._on_delivered)
@@ -105,7 +105,7 @@ class Buyers:
     def _festival_days(self) -> dict[int, tuple[float, set, float]]:
         """day index -> (visit factor, peak hours, peak factor)."""
         w = self.world
-        start = parse_date(w.scenario.run.start)
+        start = w.first_date
         out: dict[int, tuple[float, set, float]] = {}
         for fest in w.scenario.buyers.festivals:
             first = (parse_date(fest.date) - start).days
@@ -159,6 +159,9 @@ class Buyers:
     def arrivals_tick(self, now: int) -> None:
         w = self.world
         at, buyer, visit = self._visits(now - HOUR)
+        if w.accounts.any_sealed:  # a sealed account places no orders
+            live = ~w.accounts.sealed(w.buyer_ids[buyer])
+            at, buyer, visit = at[live], buyer[live], visit[live]
         if self.visit_log is not None:
             self.visit_log.append((at, buyer, visit))
         n = at.size
@@ -166,33 +169,33 @@ class Buyers:
             return
         self.visits += n
         arch = self.archetype[buyer]
-        vd = w.keyed["visit"].at(w.buyer_ids[buyer], visit)  # the visit's own draws, by slot
+        event = event_hash(EVENT_KEY, w.buyer_ids[buyer], visit)  # (buyer, visit): the key of its draws
+        vd = w.keyed["visit"].on(event)  # the visit's own draws, by slot
         u = vd.uniforms(0, 4)  # slots 0 repeat, 1 category, 2 buy, 3 item
         seller = self._choose(at, buyer, arch, vd, u)
         keep = seller >= 0
         at, buyer, visit, arch, seller, u = at[keep], buyer[keep], visit[keep], arch[keep], seller[keep], u[:, keep]
-        chat, lost = self._chat(buyer, visit, arch, seller)
+        event = event[keep]
+        chat, lost = self._chat(event, arch, seller)
         buys = ~lost & (u[2] < w.scenario.buyers.buy_prob)
         self.lost_to_chat += int(lost.sum())
         at, buyer, visit, arch, seller, chat = at[buys], buyer[buys], visit[buys], arch[buys], seller[buys], chat[buys]
         if buyer.size == 0:
             return
-        self.place(at, buyer, visit, arch, seller, chat, u[3][buys])
+        self.place(at, buyer, visit, arch, seller, chat, u[3][buys], event[buys])
 
-    def place(self, at, buyer, visit, arch, seller, chat, item_u) -> np.ndarray:
+    def place(self, at, buyer, visit, arch, seller, chat, item_u, event) -> np.ndarray:
         w = self.world
         S = w.sellers
         ssc = w.scenario.sellers
         item = to_integers(item_u, S.items[seller])
-        # an item's price varies around the seller's price level, fixed per item (a golden-ratio hash)
-        frac = (item * 0.6180339887 + seller * 0.4142135) % 1.0
-        amount = np.round(S.price[seller] * (1 + ssc.item_price_spread * (2 * frac - 1)), 2)
+        amount = S.item_price(seller, item)
         expectation = self.arch_param("expectation", arch) + ssc.exaggeration * (1 - S.honesty[seller])
         rows = w.book.place(
             at, w.buyer_ids[buyer], w.seller_ids[seller], w.seller_ids[seller] * 100_000 + item, amount,
             platform=S.platform[seller], kind=S.kind[seller], courier=S.courier[seller],
             category=S.category[seller], archetype=arch, quality=S.quality[seller], expectation=expectation,
-            chat=chat, cashback=S.cashback[seller], visit=visit)
+            chat=chat, cashback=S.cashback[seller], visit=visit, event=event)
         np.add.at(self.orders_placed, buyer, 1)
         # payment plans (rank 1): haggle first (bargainers), then pay, or never pay
         d = w.draws("payment", rows)
@@ -278,14 +281,13 @@ class Buyers:
             shown = self._shown_cache = _Shown(plat, self.world.scenario.search)
         return shown
 
-    def _chat(self, buyer: np.ndarray, visit: np.ndarray, arch: np.ndarray,
-              seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _chat(self, event: np.ndarray, arch: np.ndarray, seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Customer-service chat before buying (seeds 001, 003): outcome code and whether the sale is lost."""
         w = self.world
         S = w.sellers
         ssc = w.scenario.sellers
-        n = buyer.size
-        ck = w.keyed["chat"].at(w.buyer_ids[buyer], visit).uniforms(0, 4)  # chats, rude, weak, lost
+        n = event.size
+        ck = w.keyed["chat"].on(event).uniforms(0, 4)  # chats, rude, weak, lost
         chats = ck[0] < self.arch_param("chat_prob", arch)
         code = np.zeros(n, np.int8)
         lost = np.zeros(n, bool)
@@ -391,7 +393,7 @@ class Buyers:
     def _judge(self, rows: np.ndarray, at: np.ndarray) -> None:
         """Satisfaction on delivery, and what the buyer does about it. Every service failure the buyer
         sees lowers the perceived quality: courier damage, late delivery, late dispatch and a lost first
-        parcel (the buyer blames the seller, BEHAVIOUR.md "Couriers")."""
+        parcel (the buyer blames the seller, docs/market.md "Stylised facts")."""
         w = self.world
         o = w.book.orders
         sc = w.scenario.buyers

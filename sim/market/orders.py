@@ -57,7 +57,7 @@ AFTER_SALES_NAMES = ("", "refund_unshipped", "return", "exchange", "refused", "i
                      "not_received", "reshipped", "changed_to_partial", "no_reason_return", "loss_refused")
 
 # which actor family placed an order
-ACTOR_GENUINE = 0
+ACTOR_GENUINE, ACTOR_FARM, ACTOR_GANG = 0, 1, 2
 
 
 class Table:
@@ -118,6 +118,9 @@ ORDER_COLUMNS: dict[str, tuple[type, object]] = {
     # the key of the order's random draws (sim.market.keyed): with buyer_id, the buyer's visit number for a
     # genuine order, -(row + 1) for an order placed by another actor
     "visit": (np.int64, 0),
+    # ground truth (docs/attacks.md): placed by an attacker, and the attack's code (World.attack_names; 0:
+    # genuine); the logistics record shows an empty parcel; what the order cost its attacker, yuan
+    "fake": (np.bool_, False), "attack": (np.int16, 0), "empty": (np.bool_, False), "cost": (np.float64, 0.0),
     "event": (np.uint64, 0),  # keyed.event_hash(buyer_id, visit), made once at placement
 }
 
@@ -127,6 +130,7 @@ ACTION_COLUMNS: dict[str, tuple[type, object]] = {
     "service": (np.int8, 0), "shipping": (np.int8, 0), "logistics": (np.int8, 0),
     # simulation-only
     "actor": (np.int8, ACTOR_GENUINE), "answer": (np.int8, 0), "cashback": (np.bool_, False),
+    "fake": (np.bool_, False), "attack": (np.int16, 0),  # ground truth: written by an attacker, which attack
 }
 
 # seller answers to neutral/bad reviews

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.detection.penalties import PenaltyState, settle
 from sim.market import orders as O
 from sim.reputation import log as L
-from sim.timeutil import DAY, NEVER, days as to_seconds, local_datetime, local_day_index
+from sim.timeutil import DAY, NEVER, days as to_seconds
 
 GENERAL, SERIOUS = 0, 1
 
@@ -81,14 +82,9 @@ class Platform:
         self.signal_utility = np.zeros(S)
         self.log_price_ratio = np.zeros(S)
         self.search_lists = np.full((w.scenario.search.categories, 1), -1, np.int64)
-        # penalties
-        self.points = np.zeros((2, S), np.int64)
-        self.nodes_reached = np.zeros((2, S), np.int64)
-        self.shield_until = np.zeros(S, np.int64)
-        self.no_listing_until = np.zeros(S, np.int64)
-        self.sealed = np.zeros(S, bool)
-        self.shielded = np.zeros(S, bool)
-        self.penalty_events = 0
+        # penalties (sim.detection.penalties: PEN-POINTS, PEN-NODES, PEN-FAKE-ORDER)
+        self.pen = PenaltyState.new(S, w.start)
+        self.shielded = w.sellers.created_at > w.start  # a seller entering later is not there yet
         # growth, per buyer index (GROWTH-*)
         B = w.n_buyers
         self.growth = w.keyed["buyer_traits"].exponential(w.buyer_ids, 0, 5, w.scenario.buyers.growth_mean)
@@ -106,7 +102,6 @@ class Platform:
         self.scorer, self.incremental = _make_scorer(w.rules, w.book.orders.cap)
         self.view = None
         self.day = 0
-        self.last_year = local_datetime(w.start).year
         # daily records, filled by daily_tick: (days, sellers)
         D = w.days
         self.rec = {name: np.zeros((D, S), dtype) for name, dtype in (
@@ -115,7 +110,9 @@ class Platform:
             ("dsr_logistics", np.float64), ("good", np.int64), ("neutral", np.int64), ("bad", np.int64),
             ("orders", np.int64), ("paid", np.int64), ("revenue", np.float64), ("refunds", np.int64),
             ("sales30", np.int64), ("shielded", np.bool_), ("general_points", np.int64),
-            ("serious_points", np.int64), ("balance", np.float64), ("rank_score", np.float64))}
+            ("serious_points", np.int64), ("balance", np.float64), ("rank_score", np.float64),
+            ("fake_orders", np.int64), ("fakes_detected", np.int64), ("sealed", np.bool_))}
+        self.fake_bought = np.zeros(S, np.int64)  # fake orders placed with each seller so far (ground truth)
         self.today = {k: np.zeros(S, np.float64 if k == "revenue" else np.int64)
                       for k in ("orders", "paid", "revenue", "refunds")}
         book = w.book
@@ -125,12 +122,18 @@ class Platform:
         book.on("shipped", self._on_shipped)
         book.on("success", self._on_success)
         book.on("refunded", self._on_refunded)
+        book.on("removed", self._on_removed)
+        self.sales_recorded = -1  # the last day whose paid orders are in sales_days
         self._rank(w.start)
 
     # --- listeners: timers start ---------------------------------------------------------------
     def _on_placed(self, rows: np.ndarray, at: np.ndarray) -> None:
         self.cal_unpaid.push(rows, at + self.unpaid)  # TX-UNPAID-CLOSE
-        np.add.at(self.today["orders"], self.world.book.orders["seller_id"][rows] - 1, 1)
+        o = self.world.book.orders
+        np.add.at(self.today["orders"], o["seller_id"][rows] - 1, 1)
+        fake = o["fake"][rows]
+        if fake.any():
+            np.add.at(self.fake_bought, o["seller_id"][rows[fake]] - 1, 1)
 
     def _on_terms(self, rows: np.ndarray, at: np.ndarray) -> None:
         self.cal_unpaid.push(rows, at + self.unpaid)  # TX-UNPAID-CLOSE restarts from a change of terms
@@ -160,6 +163,22 @@ class Platform:
     def _on_refunded(self, rows: np.ndarray, at: np.ndarray) -> None:
         o = self.world.book.orders
         np.add.at(self.today["refunds"], o["seller_id"][rows] - 1, 1)
+
+    def _on_removed(self, rows: np.ndarray, at: np.ndarray) -> None:
+        """A removed order leaves the shown 30-day sales (PEN-FAKE-ORDER, PEN-EXTORTION)."""
+        w = self.world
+        o = w.book.orders
+        paid = o["paid_at"][rows]
+        rows, paid = rows[paid < NEVER], paid[paid < NEVER]
+        seller = o["seller_id"][rows] - 1
+        day = (paid - w.start) // DAY
+        W = self.sales_days.shape[0]
+        today = day > self.sales_recorded
+        np.subtract.at(self.today["paid"], seller[today], 1)
+        shown = ~today & (day > self.sales_recorded - W)
+        if shown.any():
+            np.subtract.at(self.sales_days, (day[shown] % W, seller[shown]), 1)
+            self.sales30 = self.sales_days.sum(axis=0)
 
     # --- public operations used by buyers and sellers ------------------------------------------
     def open_dispute(self, rows: np.ndarray, at: np.ndarray) -> None:
@@ -322,6 +341,8 @@ class Platform:
         if (d + 1) % interval == 0 or d == w.days - 1:
             self._score(now)
         self._sales(d)
+        if w.detection is not None:
+            w.detection.daily(now)  # the detectors' sweeps due today and PEN-FAKE-ORDER
         self._penalties(now)
         self._rank(now)
         self._record(d)
@@ -364,11 +385,12 @@ class Platform:
         orders, actions = book.scoring_orders(), book.scoring_actions()
         changed = book.take_changed()
         if self.incremental:
+            self.scorer.accounts = w.accounts.scoring()  # the reviewer-age knob sees accounts opened in the run
             self.scorer.advance(orders, actions, now, changed)
             sellers = self.scorer.sellers()
         else:  # pragma: no cover
             from sim.reputation import core
-            sellers = core.score(orders, actions, w.rules, as_of=now).sellers
+            sellers = core.score(orders, actions, w.rules, as_of=now, accounts=w.accounts.scoring()).sellers
         self.view_as_of = now
         a = book.actions
         new = slice(self._dsr_counted, a.n)
@@ -392,37 +414,26 @@ class Platform:
         slot = d % self.sales_days.shape[0]
         self.sales_days[slot] = self.today["paid"]
         self.sales30 = self.sales_days.sum(axis=0)
+        self.sales_recorded = d
 
     def _penalties(self, now: int) -> None:
-        """PEN-NODES: each node a track's points cross applies its sanction; PEN-POINTS: general points
-        reset on 1 January."""
+        """PEN-POINTS and PEN-NODES: the pure functions of ``sim.detection.penalties`` (the yearly reset
+        of general points, then every node crossed applies its sanction)."""
         w = self.world
-        r = w.rules
-        year = local_datetime(now - 1).year
-        if year != self.last_year:
-            self.points[GENERAL] = 0
-            self.nodes_reached[GENERAL] = 0
-            self.last_year = year
-        step = r.general_node_points
-        if step > 0:
-            nodes = self.points[GENERAL] // step
-            new = nodes > self.nodes_reached[GENERAL]
-            if new.any():
-                length = to_seconds(r.general_node_sanction_days) * nodes[new]
-                self.shield_until[new] = np.maximum(self.shield_until[new], now + length)
-                self.no_listing_until[new] = np.maximum(self.no_listing_until[new], now + length)
-                self.nodes_reached[GENERAL][new] = nodes[new]
-                self.penalty_events += int(new.sum())
-        serious = self.points[SERIOUS]
-        for k, (points, days_) in enumerate(r.serious_nodes, start=1):
-            new = (serious >= points) & (self.nodes_reached[SERIOUS] < k)
-            if new.any():
-                self.shield_until[new] = np.maximum(self.shield_until[new], now + to_seconds(days_))
-                self.no_listing_until[new] = np.maximum(self.no_listing_until[new], now + to_seconds(days_))
-                self.nodes_reached[SERIOUS][new] = k
-                self.penalty_events += int(new.sum())
-        self.sealed |= serious >= r.serious_seal_points
-        self.shielded = (self.shield_until > now) | self.sealed
+        settle(w.rules, self.pen, now)
+        if self.pen.sealed.any():  # PEN-NODES: the shop closed, its account sealed
+            w.accounts.seal(w.seller_ids[self.pen.sealed], now)
+        # absent from search and closed to orders (repeat purchases too): shielded, listings removed, or
+        # the shop closed (PEN-SANCTIONS: shield, no_listing, close_shop)
+        self.shielded = self.pen.shielded | (self.pen.no_listing_until > now)
+        if w.entrants:
+            self.shielded |= w.sellers.created_at > now  # not entered yet
+
+    # the penalty state, by the names the families read
+    points = property(lambda self: self.pen.points)
+    sealed = property(lambda self: self.pen.sealed)
+    penalty_events = property(lambda self: self.pen.penalty_events)
+
 
     def reputation(self, w_level: float, w_positive: float, prior: float, prior_weight: float, w_dsr: float,
                    dsr_reference: float, dsr_weight: float, w_sales: float) -> np.ndarray:
@@ -508,3 +519,6 @@ class Platform:
         rec["serious_points"][d] = self.points[SERIOUS]
         rec["balance"][d] = w.book.escrow.balance[1: w.n_sellers + 1]
         rec["rank_score"][d] = self.rank_score()
+        rec["fake_orders"][d] = self.fake_bought
+        rec["fakes_detected"][d] = self.pen.fakes_detected
+        rec["sealed"][d] = self.pen.sealed

@@ -47,6 +47,10 @@ def orders_table(world) -> pa.Table:
     return pa.table({
         **arrow_columns(ORDER_COLUMNS, {"order_id": np.arange(n, dtype=np.int64), **logged}),
         # simulation-only
+        "fake": pa.array(o["fake"]),
+        "attack": _names(o["attack"], world.attack_names),
+        "empty_parcel": pa.array(o["empty"]),
+        "attack_cost": pa.array(o["cost"]),
         "state": _names(o["state"], O.STATE_NAMES),
         "actor": pa.array(o["actor"]),
         "archetype": pa.array(np.array(list(ARCHETYPES), dtype=object)[np.clip(arch, 0, None)], type=pa.string(),
@@ -82,6 +86,8 @@ def reviews_table(world) -> pa.Table:
     cols["actor"] = pa.array(a["actor"])
     cols["seller_answer"] = _names(a["answer"], O.ANSWER_NAMES, null_code=O.ANSWER_NONE)
     cols["cashback"] = pa.array(a["cashback"])
+    cols["fake"] = pa.array(a["fake"])
+    cols["attack"] = _names(a["attack"], world.attack_names)
     return pa.table(cols)
 
 
@@ -89,7 +95,7 @@ def sellers_daily_table(world) -> pa.Table:
     p = world.platform
     D, S = p.rec["credit"].shape
     day = np.repeat(np.arange(D, dtype=np.int64), S)
-    start_day = np.datetime64(world.scenario.run.start, "D")
+    start_day = np.datetime64(world.first_date, "D")
     cols = {
         "date": pa.array((start_day + day.astype("timedelta64[D]")).astype("datetime64[D]")),
         "seller_id": pa.array(np.tile(world.seller_ids, D)),
@@ -103,10 +109,69 @@ def sellers_daily_table(world) -> pa.Table:
     return pa.table(cols)
 
 
+def accounts_table(world) -> pa.Table:
+    """``accounts.parquet``: every account of the run (sim.market.accounts)."""
+    c = world.accounts.columns()
+    return pa.table({"account_id": pa.array(c["account_id"]), "kind": pa.array(c["kind"], pa.string()),
+                     "role": pa.array(c["role"], pa.string()), "owner": pa.array(c["owner"], pa.string()),
+                     "created_at": _ts(c["created_at"]), "sealed_at": _ts(c["sealed_at"]),
+                     "cost": pa.array(c["cost"])})
+
+
+def detections_table(world) -> pa.Table:
+    """``detections.parquet``: every sweep's findings and whether the platform acted (sim.market.detect)."""
+    if world.detection is None:
+        c = {"at": np.zeros(0, np.int64), "detector": np.zeros(0, object), "entity": np.zeros(0, object),
+             "id": np.zeros(0, np.int64), "score": np.zeros(0), "flagged": np.zeros(0, bool), "acted": np.zeros(0, bool)}
+    else:
+        c = world.detection.table()
+    return pa.table({"at": _ts(c["at"]), "detector": pa.array(c["detector"], pa.string()),
+                     "entity": pa.array(c["entity"], pa.string()), "id": pa.array(c["id"], pa.int64()),
+                     "score": pa.array(c["score"], pa.float64()), "flagged": pa.array(c["flagged"], pa.bool_()),
+                     "acted": pa.array(c["acted"], pa.bool_())})
+
+
+def attacks_summary(world) -> dict:
+    """``summary.json``'s ``attacks``: ``sim.attacks.metrics.attack_metrics`` over the run's own tables
+    (the final scoring of the whole log as of the run's end gives each fake review's final status)."""
+    from sim.attacks.metrics import attack_metrics
+    from sim.reputation import core
+
+    book = world.book
+    o = book.orders
+    p = world.platform
+    if p.incremental and p.scorer.as_of == world.end and p.scorer.ledger is not None:
+        result = p.scorer.result()  # the run's last scoring, as of its end: equal to core.score (and cheaper)
+    else:
+        result = core.score(book.scoring_orders(), book.scoring_actions(), world.rules, as_of=world.end,
+                            accounts=world.accounts.scoring())
+    r = result.reviews
+    orders = {"order_id": np.arange(o.n, dtype=np.int64), "buyer_id": o["buyer_id"], "seller_id": o["seller_id"],
+              "created_at": o["created_at"], "fake": o["fake"],
+              "attack": np.array(world.attack_names, object)[o["attack"]], "cost": o["cost"]}
+    reviews = {"order_id": r.order_id, "author": r.author, "kind": r.kind, "rating": r.rating, "status": r.status}
+    detections = None
+    if world.detection is not None:
+        c = world.detection.table()
+        d = world.detection.detections()
+        detections = {"at": d.at, "detector": d.detector, "entity": d.entity, "id": d.id, "score": d.score,
+                      "flagged": d.flagged, "acted": c["acted"]}
+    D = p.rec["credit"].shape[0]
+    daily = {"seller_id": np.tile(world.seller_ids, D),
+             "at": np.repeat(world.start + DAY * np.arange(1, D + 1, dtype=np.int64), world.n_sellers),
+             "credit": p.rec["credit"].reshape(-1)}
+    pay = world.payments
+    payments = {k: np.concatenate([x[k] for x in pay]) if pay else np.zeros(0) for k in ("payee", "amount")}
+    if pay:
+        payments["payee"] = payments["payee"].astype(np.int64)
+    return attack_metrics(orders, reviews, detections, accounts=world.accounts.columns(), payments=payments,
+                          sellers_daily=daily)
+
+
 def market_daily_table(world) -> pa.Table:
     m = world.daily
     D = world.days
-    start_day = np.datetime64(world.scenario.run.start, "D")
+    start_day = np.datetime64(world.first_date, "D")
     cols = {"date": pa.array(start_day + np.arange(D).astype("timedelta64[D]"))}
     for name, values in m.rec.items():
         if name == "packing_backlog":
@@ -126,8 +191,9 @@ def first_bad_effect(world) -> dict:
     weeks ending at that day; after: (W[+2] / W[-1]) ** 0.5 - 1, where W[+2] is the second week after.
     Only sellers whose first bad falls at least 21 days after the start and 14 days before the end."""
     p = world.platform
-    bad = p.rec["bad"]
-    paid = p.rec["paid"]
+    skip = world.warmup_days  # the warm-up's days are left out
+    bad = p.rec["bad"][skip:]
+    paid = p.rec["paid"][skip:]
     D = bad.shape[0]
     has = bad > 0
     first = np.where(has.any(axis=0), has.argmax(axis=0), -1)
@@ -150,7 +216,7 @@ def negative_gaps(world) -> dict:
     """Cabral-Hortacsu's "later negatives arrive faster": per seller, days from its first sale to its first
     visible bad review, and from the first to the second; means over sellers with two bad reviews."""
     p = world.platform
-    bad, paid = p.rec["bad"], p.rec["paid"]
+    bad, paid = p.rec["bad"][world.warmup_days:], p.rec["paid"][world.warmup_days:]
     has1, has2, sold = bad > 0, bad > 1, paid > 0
     both = has2.any(axis=0) & sold.any(axis=0)
     f0, f1, f2 = sold.argmax(axis=0)[both], has1.argmax(axis=0)[both], has2.argmax(axis=0)[both]
@@ -166,7 +232,7 @@ def revenue_per_star(world, min_ratings: int = 20) -> float | None:
     ratings. One star is about one cross-business standard deviation of Yelp ratings, so this is the
     proportional change in revenue for the DSR equivalent of one more star."""
     p = world.platform
-    revenue = p.rec["revenue"].sum(axis=0)
+    revenue = p.rec["revenue"][world.warmup_days:].sum(axis=0)
     known = ~np.isnan(p.dsr)
     with np.errstate(invalid="ignore", divide="ignore"):
         dsr = np.where(known, p.dsr, 0.0).sum(axis=0) / known.sum(axis=0)
@@ -185,15 +251,17 @@ def summary(world) -> dict:
     a = world.book.actions
     p = world.platform
     end = world.end
-    genuine = o["actor"] == O.ACTOR_GENUINE
-    state = o["state"]
-    paid = o["paid_at"] < NEVER
+    since = world.metric_start  # the warm-up's days (run.warmup_days) are left out of the metrics
+    measured = o["created_at"] >= since
+    genuine = (o["actor"] == O.ACTOR_GENUINE) & measured
+    state = np.where(measured, o["state"], -1)
+    paid = (o["paid_at"] < NEVER) & measured
     success = state == O.SUCCESS
     # feedback within a fixed horizon after success, whatever the rule set's windows (naive has none)
     horizon = to_seconds(sc.run.metric_horizon_days)
     fb_base = success & (o["success_at"] + horizon <= end) & genuine
     taobao = o["platform"] == L.TAOBAO
-    buyer_rates = (a["author"] == L.BUYER) & (a["action"] == L.RATE)
+    buyer_rates = (a["author"] == L.BUYER) & (a["action"] == L.RATE) & (a["at"] >= since)
     in_time = (a["author"] == L.BUYER) & (a["at"] <= o["success_at"][a["order_id"]] + horizon)
     rated_orders = np.zeros(o.n, bool)
     rated_orders[a["order_id"][buyer_rates & in_time]] = True
@@ -203,7 +271,7 @@ def summary(world) -> dict:
     feedback_rate = _share((any_feedback & fb_base).sum(), fb_base.sum())
     given = a["rating"][buyer_rates]
     positive_share = _share((given == L.GOOD).sum(), given.size)
-    modified = (a["author"] == L.BUYER) & (a["action"] == L.MODIFY)
+    modified = (a["author"] == L.BUYER) & (a["action"] == L.MODIFY) & (a["at"] >= since)
     counted = p.counts.sum(axis=1)
     delivered = (o["delivered_at"] < NEVER) & genuine & ~np.isnan(o["satisfaction"])
     sat = o["satisfaction"][delivered]
@@ -225,17 +293,17 @@ def summary(world) -> dict:
         dsr_mean = np.where(known, p.dsr, 0).sum(axis=0) / known.sum(axis=0)
     fake = (a["actor"] != O.ACTOR_GENUINE) & buyer_rates
     o_paid = paid & genuine
-    ships = (o["shipped_at"] < NEVER) & (o["paid_at"] < NEVER)
+    ships = (o["shipped_at"] < NEVER) & paid
     dispatch = (o["shipped_at"][ships] - o["paid_at"][ships]) / DAY
     late = dispatch > sc.platform.late_shipping_days
     return {
         "orders": {
-            "placed": int(o.n), "paid": int(paid.sum()), "success": int(success.sum()),
+            "placed": int(measured.sum()), "paid": int(paid.sum()), "success": int(success.sum()),
             "closed_unpaid": int((state == O.CLOSED).sum()), "refunded": int((state == O.REFUNDED).sum()),
-            "refund_codes": {L.REFUND_NAMES[k] or "none": int((o["refund"] == k).sum()) for k in range(4)},
+            "refund_codes": {L.REFUND_NAMES[k] or "none": int(((o["refund"] == k) & measured).sum()) for k in range(4)},
             "open_at_end": int(np.isin(state, (O.PLACED, O.PAID, O.SHIPPED)).sum()),
-            "confirmed_by_buyer": int((o["how"] == O.HOW_BUYER).sum()),
-            "auto_confirmed": int((o["how"] == O.HOW_AUTO).sum()),
+            "confirmed_by_buyer": int(((o["how"] == O.HOW_BUYER) & measured).sum()),
+            "auto_confirmed": int(((o["how"] == O.HOW_AUTO) & measured).sum()),
         },
         "kendall_tau_quality_positive_rate": tau(q, pos),
         "kendall_tau_quality_dsr": tau(q, dsr_mean),

@@ -70,6 +70,12 @@ class Reviewers:
 
     def tick(self, now: int) -> None:
         rows, due, tag = self.cal.pop(now)
+        accounts = self.world.accounts
+        if rows.size and accounts.any_sealed:  # a sealed account writes no reviews
+            o = self.world.book.orders
+            author = np.where(tag == BUYER_REVIEW, o["buyer_id"][rows], o["seller_id"][rows])
+            live = ~accounts.sealed(author)
+            rows, due, tag = rows[live], due[live], tag[live]
         if rows.size:
             b = tag == BUYER_REVIEW
             self._buyer_reviews(rows[b], due[b])

@@ -44,7 +44,7 @@ class Sellers:
     def __init__(self, world) -> None:
         self.world = w = world
         sc = world.scenario.sellers
-        S = sc.count
+        S = world.n_sellers  # the first sellers, then those entering during the run
         self.n = S
         # every trait is a keyed draw of the seller's account id (slot = trait), so adding a seller or a
         # buyer changes no other seller's traits
@@ -72,6 +72,10 @@ class Sellers:
         self.cashback = u(12) < sc.cashback_share
         self.ask_change = u(13) < sc.ask_change_share
         self.created_at = world.start - np.rint(-np.log(u(14)) * sc.account_age_days * DAY).astype(np.int64)
+        E = world.entrants
+        if E:  # entry times spread evenly over the run, each jittered within its slot (a keyed draw)
+            slot = (np.arange(E) + u(15)[S - E:]) / E
+            self.created_at[S - E:] = world.start + np.rint(slot * world.days * DAY).astype(np.int64)
         self.backlog = np.zeros(S, np.int64)  # paid orders not yet shipped
         self.chats_today = np.zeros(S, np.int64)
         self.dispatch = world.calendar()
@@ -80,6 +84,12 @@ class Sellers:
         book.on("paid", self._on_paid)
         book.on("shipped", self._on_shipped)
         book.on("refunded", self._on_refunded)
+
+    def item_price(self, seller: np.ndarray, item: np.ndarray) -> np.ndarray:
+        """The price of a seller's item (seller index, item number): it varies around the seller's price
+        level, fixed per item (a golden-ratio hash). Its id is ``seller_id * 100_000 + item``."""
+        frac = (item * 0.6180339887 + seller * 0.4142135) % 1.0
+        return np.round(self.price[seller] * (1 + self.world.scenario.sellers.item_price_spread * (2 * frac - 1)), 2)
 
     # --- listeners ----------------------------------------------------------------------------
     def _on_paid(self, rows: np.ndarray, at: np.ndarray) -> None:

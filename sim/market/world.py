@@ -18,21 +18,32 @@ penalties, ranking, records). SimPy's own priorities 0 and 1 are never used by t
 its traits, (buyer, visit number) for a visit and the order it places, (day, seller) for the
 platform's daily ranking. So a buyer's arrival times and own draws do not depend on how many draws the
 rest of the market made: two runs that differ only in the rule set, or by an extra actor, are paired
-draw by draw. Extra actors get a sequential ``numpy.random.Generator`` from ``SeedSequence(seed,
-spawn_key=(1000 + i,))`` for the i-th ``[[actors]]`` table (and may use ``world.keyed`` too). Nothing
-touches global random state.
+draw by draw. Each extra actor and each detector gets its own sequential ``numpy.random.Generator``
+keyed by its *name* (``sim.attacks.streams.named_stream(seed, "actor:" + name)``, ``"detector:" +
+name``), never by its position, so adding, removing or reordering others leaves its draws unchanged,
+and an attack that never fires leaves every genuine draw untouched. Nothing touches global random
+state.
+
+**Attacks.** ``attack_names`` lists the attacks by code (0: genuine, then the ``[[actors]]`` names);
+order and action rows carry the code in ``attack`` and ``fake = True`` when an attacker made them.
+``accounts`` is the run's account table (``sim.market.accounts``); ``detection`` runs the scenario's
+``[[detectors]]`` (``sim.market.detect``), or is None.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import time
 from typing import Any, Callable
 
 import numpy as np
 import simpy
 
-from sim.actors import CORE_RANKS, EXTRA_ACTORS
+from sim.actors import CORE_RANKS
+from sim.actors import kind as actor_kind
+from sim.attacks.streams import named_stream
+from sim.market.accounts import Accounts
 from sim.market.calendar import Calendar
 from sim.market.daily import MarketDaily
 from sim.market.keyed import Draws, Streams
@@ -66,8 +77,11 @@ class World:
         self.scenario = scenario
         self.rules = rules
         self.seed = int(seed)
-        self.days = int(days if days is not None else scenario.run.days)
-        self.start = scenario.start_epoch
+        self.warmup_days = scenario.run.warmup_days
+        self.days = int(days if days is not None else scenario.run.days) + self.warmup_days
+        self.metric_start = scenario.start_epoch  # run.start: attacks, detectors and metrics begin here
+        self.start = self.metric_start - self.warmup_days * DAY  # the simulated history begins here
+        self.first_date = _dt.date.fromisoformat(scenario.run.start) - _dt.timedelta(days=self.warmup_days)
         self.end = self.start + self.days * DAY
         self.deterministic = scenario.run.deterministic_delays
         self.env = simpy.Environment(initial_time=0)
@@ -75,7 +89,8 @@ class World:
         self.keyed = Streams(self.seed)
         self.timings: dict[str, float] = {}
 
-        S, B = scenario.sellers.count, scenario.buyers.count
+        self.entrants = int(round(scenario.sellers.entry_per_day * self.days))  # sellers entering during the run
+        S, B = scenario.sellers.count + self.entrants, scenario.buyers.count
         self.n_sellers, self.n_buyers = S, B
         self.seller_ids = np.arange(1, S + 1, dtype=np.int64)  # account ids: sellers first
         self.buyer_ids = np.arange(S + 1, S + B + 1, dtype=np.int64)
@@ -87,6 +102,13 @@ class World:
         self.buyers = buyers.Buyers(self)
         self.couriers = couriers.Couriers(self)
         self.reviewers = reviewers.Reviewers(self)
+        self.accounts = Accounts(self.sellers.created_at, self.buyers.created_at, self.book.escrow)
+        self.attack_names = [""] + [spec.name for spec in scenario.actors]
+        self.payments: list[dict] = []  # side payments of attacks (demands paid, sabotage fees): at, payer, payee, amount
+        self.detection = None
+        if scenario.detectors:
+            from sim.market.detect import Detection
+            self.detection = Detection(self)
         self.platform = platform.Platform(self)
         self.daily = MarketDaily(self)
         self.families: list[tuple[int, int, str, Any]] = [
@@ -100,13 +122,12 @@ class World:
             (CORE_RANKS["daily"], DAY, "daily", self.platform.daily_tick),
         ]
         self.extras = []
-        for i, spec in enumerate(scenario.actors):
-            kind = EXTRA_ACTORS[spec.kind]
-            config = kind.config(**dict(spec.params))
-            rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(1000 + i,))))
-            actor = kind.factory(self, config, rng)
+        for spec in scenario.actors:
+            kind = actor_kind(spec.kind)
+            config = spec.config if spec.config is not None else kind.config(**dict(spec.params))
+            actor = kind.factory(self, config, named_stream(self.seed, "actor:" + spec.name))
             self.extras.append(actor)
-            self.families.append((kind.rank, kind.period, f"{spec.kind}[{i}]", actor.tick))
+            self.families.append((kind.rank, kind.period, spec.name, actor.tick))
         self.families.sort(key=lambda f: f[0])  # stable: extra actors keep scenario order
 
     # --- helpers shared by the families ------------------------------------------------------
@@ -117,6 +138,10 @@ class World:
         """Keyed draws for the events of these orders (keyed by each order's buyer and visit); their
         delays take the mean exactly with ``run.deterministic_delays``."""
         return self.keyed[stream].on(self.book.orders["event"][rows], self.deterministic)
+
+    def attack_code(self, name: str) -> int:
+        """The code of an attack's name in the ground-truth columns."""
+        return self.attack_names.index(name)
 
     def local_hour(self, t: int) -> int:
         return int(((t - self.start) // HOUR) % 24)

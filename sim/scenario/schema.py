@@ -75,6 +75,9 @@ class Run:
     name: str = knob("baseline", "a label for outputs")
     start: str = knob("2024-03-04", "first day, an ISO date; the run starts at local midnight (UTC+8)")
     days: int = knob(60, "horizon in days", lo=1)
+    warmup_days: int = knob(0, "days of simulated history before run.start: the honest market runs them first "
+                            "(incumbents earn credit, entrants appear), attacks and detectors wait for run.start, "
+                            "and the summary's metrics leave them out (the tables keep them)", lo=0)
     rules: str = knob("taobao", "rule preset, or a rule-set .toml path relative to the scenario file")
     deterministic_delays: bool = knob(
         False, "every random delay takes its mean exactly (closed-form tests); outcomes stay random")
@@ -229,7 +232,10 @@ class Buyers:
 
 @dataclass(frozen=True)
 class Sellers:
-    count: int = knob(200, "seller accounts", lo=1)
+    count: int = knob(200, "seller accounts at the start", lo=1)
+    entry_per_day: float = knob(0.0, "new sellers entering per day over the run: fresh ids after the first "
+                                "sellers (buyer ids follow them), entry times spread evenly; before its entry a "
+                                "seller is not in search and sells nothing", lo=0.0)
     tmall_share: float = knob(0.0, "share of tmall (B2C) sellers", **PROB)
     quality_a: float = knob(5.0, "Beta(a, b) of latent true quality", **POS)
     quality_b: float = knob(2.0, "Beta(a, b) of latent true quality", **POS)
@@ -369,6 +375,8 @@ class Platform:
 class ActorSpec:
     kind: str = knob("", "a registered actor kind (sim.actors)")
     params: tuple = knob((), "key = value parameters of that kind, validated by the kind")
+    name: str = field(default="", metadata={"doc": "the actor's name (keys its random stream)", "internal": True})
+    config: Any = field(default=None, metadata={"doc": "the validated config", "internal": True})
 
 
 @dataclass(frozen=True)
@@ -382,6 +390,7 @@ class Scenario:
     delivery: Delivery = sub(Delivery, "delivery kinds of the items")
     platform: Platform = sub(Platform, "platform behaviour beyond the rule set")
     actors: tuple = knob((), "extra actor families: [[actors]] tables with kind = a registered name")
+    detectors: tuple = knob((), "the platform's detectors: [[detectors]] tables (docs/attacks.md, Detection)")
     source: str = field(default="<defaults>", metadata={"doc": "the file it came from (not a TOML key)",
                                                       "internal": True})
 
@@ -537,11 +546,12 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
         meta = f.metadata
         if dataclasses.is_dataclass(tp):
             values[name] = _build(tp, value, source, path)
-        elif name in TABLE_LISTS or (cls is Scenario and name == "actors"):
+        elif name in TABLE_LISTS or (cls is Scenario and name in ("actors", "detectors")):
             if not isinstance(value, list):
                 raise InputError(source, path, "an array of tables ([[" + path + "]])", value)
-            if cls is Scenario and name == "actors":
-                values[name] = tuple(_build_actor(v, source, f"{path}[{i}]") for i, v in enumerate(value))
+            if cls is Scenario and name in ("actors", "detectors"):
+                from sim.scenario.extras import read_extras
+                values[name] = read_extras(name, value, source, path)
             else:
                 values[name] = tuple(_build(TABLE_LISTS[name], v, source, f"{path}[{i}]")
                                      for i, v in enumerate(value))
@@ -573,20 +583,6 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
         else:  # pragma: no cover - schema definition error
             raise TypeError(f"unsupported scenario field type {tp}")
     return cls(**values)
-
-
-def _build_actor(data: Any, source: str, path: str) -> ActorSpec:
-    from sim.actors import EXTRA_ACTORS
-
-    if not isinstance(data, dict):
-        raise InputError(source, path, "a table", data)
-    kind = data.get("kind")
-    if not isinstance(kind, str) or kind not in EXTRA_ACTORS:
-        raise InputError(source, f"{path}.kind", f"a registered actor kind ({', '.join(EXTRA_ACTORS) or 'none'})",
-                         kind, did_you_mean(kind, EXTRA_ACTORS))
-    params = {k: v for k, v in data.items() if k != "kind"}
-    config = _build(EXTRA_ACTORS[kind].config, params, source, path)
-    return ActorSpec(kind=kind, params=tuple(sorted(dataclasses.asdict(config).items())))
 
 
 def _iso_date(value: str, source: str, path: str) -> _dt.date:
@@ -645,6 +641,9 @@ def canonical(s: Scenario) -> dict:
     data = conv(s)
     data["couriers"] = [conv(c) for c in s.courier_list]
     data["actors"] = [{"kind": a.kind, **dict(a.params)} for a in s.actors]
+    from sim.scenario.extras import plain_data
+    data["detectors"] = [{"kind": d.kind, "name": d.name, "every_days": d.every_days, **plain_data(d.config)}
+                         for d in s.detectors]
     return data
 
 
