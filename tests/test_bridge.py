@@ -118,12 +118,12 @@ b = { "buyers.count" = 200 }
         spec.load(bad)
 
 
-def test_hardened_preset_is_taobao_plus_two_knobs():
+def test_hardened_preset_is_taobao_plus_a_minimum_amount():
     assert PRESETS["hardened"] is HARDENED and validate(HARDENED) is HARDENED
     changed = {f.name for f in dataclasses.fields(TAOBAO)
                if getattr(TAOBAO, f.name) != getattr(HARDENED, f.name)}
-    assert changed == {"name", "min_amount", "min_reviewer_age_days"}
-    assert HARDENED.min_amount == 10.0 and HARDENED.min_reviewer_age_days == 90.0
+    assert changed == {"name", "min_amount"}
+    assert HARDENED.min_amount == 10.0
 
 
 def test_judge_accuracy_upholds_a_share_of_evidenced_complaints():

@@ -63,8 +63,10 @@ def _revenue(run_dir: Path, sellers: np.ndarray) -> float:
 
 def clients(run_dir: Path, farms: list[str]) -> np.ndarray:
     """Sellers with a fake order of one of the ``farms``."""
+    if not farms:
+        return np.zeros(0, np.int64)
     t = pq.read_table(run_dir / "orders.parquet", columns=["seller_id", "fake", "attack"])
-    mine = pc.and_(t.column("fake"), pc.is_in(t.column("attack"), value_set=pa.array(farms)))
+    mine = pc.and_(t.column("fake"), pc.is_in(t.column("attack"), value_set=pa.array(farms, pa.string())))
     return np.unique(t.column("seller_id").filter(mine).to_numpy())
 
 
@@ -78,7 +80,7 @@ def penalised_honest(run_dir: Path, farms: list[str]) -> int:
     t = pq.read_table(run_dir / "sellers_daily.parquet", columns=["date", "seller_id", "serious_points"])
     last = t.filter(pc.equal(t.column("date"), pc.max(t.column("date"))))
     hit = last.column("seller_id").filter(pc.greater(last.column("serious_points"), 0)).to_numpy()
-    return int(len(np.setdiff1d(hit, clients(run_dir, farms) if farms else np.zeros(0, np.int64))))
+    return int(len(np.setdiff1d(hit, clients(run_dir, farms))))
 
 
 def run_metrics(summary: dict, run_dir: Path) -> dict:
