@@ -8,6 +8,8 @@ docs/experiments.md "Experiment metrics" defines each column; in short, per run:
 - ``detection.recall`` (the farms' flagged fake orders / their fake orders), ``detection.precision``,
   ``detection.lag_days`` (the farms' median lags, weighted by their flagged orders);
 - ``extortion.payouts``: payments received by the gangs (extortion demands paid; sabotage fees);
+  ``extortion.points_counted`` and ``extortion.points_removed``: the gangs' review points (bad -1,
+  modified to good +1) whose final status is ``counted`` or ``removed``;
 - ``honest_penalised``: sellers that bought no fake order from a farm yet end the run with serious
   points (``sellers_daily.parquet``): honest sellers whose genuine orders a detector flagged, and gang
   targets framed by the gang's orders; ``honest_flagged`` (the summary's
@@ -99,6 +101,8 @@ def run_metrics(summary: dict, run_dir: Path) -> dict:
     out["genuine_buyers_penalised"] = wrong.get("genuine_buyers", 0)
     if gangs:
         out["extortion.payouts"] = float(sum(attacks[g]["payouts"] for g in gangs))
+        for status in ("counted", "removed"):  # the gangs' bad points that hurt, and those the platform undid
+            out[f"extortion.points_{status}"] = sum(attacks[g]["fake_review_points"].get(status, 0) for g in gangs)
     if not farms:
         return out
     points: dict[str, int] = {}
