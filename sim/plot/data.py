@@ -12,7 +12,7 @@ when the sweep's metrics lack what it needs. The metric columns of ``runs.parque
 - detection frontier: ``detection.recall`` and ``detection.lag_days`` (mean per variant and rule set,
   the detector named by both; variants named ``<line>-<point>`` join as the line ``<line>``), and
   ``detection.breakeven_recall`` for the break-even line (its mean per grid point ``<point>``, at
-  the point's mean lag);
+  the point's mean lag; variants without a "-" join it only when there is no grid);
 - extortion: ``extortion.payouts`` and ``honest_penalised`` from ``aggregate.parquet`` (mean and interval).
 """
 
@@ -156,8 +156,11 @@ def detection_frontier(runs: pa.Table, scenario: str) -> tuple[dict, dict | None
         _, line = _means(ok, ("variant", "rules"), "detection.breakeven_recall")
         sel = keep & ~np.isnan(line)
         # one break-even point per grid point (the part after the last "-": the same lag setting on
-        # every line), at its mean lag; variants without a "-" give their own point
+        # every line), at its mean lag; single detectors (no "-") only when there is no grid
         point = np.asarray([g[0].rsplit("-", 1)[-1] for g in groups], dtype=object)
+        grid = np.asarray(["-" in g[0] for g in groups])
+        if (sel & grid).any():
+            sel &= grid
         names = list(dict.fromkeys(point[sel].tolist()))
         if names:
             pick = [sel & (point == n) for n in names]
