@@ -76,6 +76,7 @@ def test_brusher_roi_equals_a_hand_computation(tmp_path):
     assert m["brusher.spend"] == 40.0 and m["brusher.sellers"] == 1
     assert m["fake_points.counted"] == 3 and m["fake_points.deduplicated"] == 7  # the farm's only
     assert m["detection.recall"] == 0.4 and m["detection.lag_days"] == 2.5
+    assert m["detection.precision"] == pytest.approx(0.8)  # 4 hits, 1 flagged genuine order
     assert m["extortion.payouts"] == 600.0
     assert m["extortion.points_counted"] == -2 and m["extortion.points_removed"] == 0
     assert m["honest_penalised"] == 1  # seller 2 (a framed target); seller 1 bought fakes

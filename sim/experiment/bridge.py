@@ -114,8 +114,11 @@ def run_metrics(summary: dict, run_dir: Path) -> dict:
     flagged = sum(attacks[f]["detection"]["flagged"] for f in farms)
     if orders:
         out["detection.recall"] = flagged / orders
-        precisions = [attacks[f]["detection"]["precision"] for f in farms]
-        out["detection.precision"] = precisions[0] if flagged else None
+        # each farm's precision is its hits / (its hits + every flagged genuine order): recover the
+        # genuine count from one farm with hits, then pool the farms' hits
+        hits = [(attacks[f]["detection"]["flagged"], attacks[f]["detection"]["precision"]) for f in farms]
+        h, p = next(((h, p) for h, p in hits if h and p), (0, None))
+        out["detection.precision"] = flagged / (flagged + h * (1 - p) / p) if p else None
         lags = [(attacks[f]["detection"]["median_lag_days"], attacks[f]["detection"]["flagged"]) for f in farms
                 if attacks[f]["detection"]["median_lag_days"] is not None]
         if lags:
