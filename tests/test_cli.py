@@ -114,7 +114,7 @@ def test_unreadable_rule_set_and_log_files_are_refused(tmp_path, capsys):
     ("[sellers]\ntmall_shar = 0.5\n", "sellers.tmall_shar: expected a known key, got 'tmall_shar'; "
                                       "did you mean 'tmall_share'?"),
     ("[runn]\ndays = 3\n", "runn: expected a known key, got 'runn'; did you mean 'run'?"),
-    ("[run]\nrules = \"naiv\"\n", "run.rules: expected a preset (taobao, naive) or a .toml file, got 'naiv'; "
+    ("[run]\nrules = \"naiv\"\n", "run.rules: expected a preset (taobao, naive, hardened) or a .toml file, got 'naiv'; "
                                   "did you mean 'naive'?"),
 ])
 def test_a_close_scenario_key_gets_a_suggestion(tmp_path, capsys, text, message):
@@ -142,7 +142,7 @@ def test_a_close_rule_set_field_or_preset_gets_a_suggestion(tmp_path, capsys):
     assert main(["validate", str(rules)]) == 2
     assert one_line_error(capsys).endswith("got 'taobo'; did you mean 'taobao'?")
     assert main(SCORE + ["--out", str(tmp_path / "o"), "--rules", "Taobao"]) == 2
-    assert one_line_error(capsys) == ("repsim: error: --rules: expected a preset (taobao, naive) or a .toml "
+    assert one_line_error(capsys) == ("repsim: error: --rules: expected a preset (taobao, naive, hardened) or a .toml "
                                       "file, got 'Taobao'; did you mean 'taobao'?")
 
 

@@ -66,9 +66,9 @@ def test_same_runs_with_one_two_workers_and_dask(tmp_path):
         assert twin["seed"] == r["seed"]
     # each run's directory holds what repsim run writes
     run_dir = tmp_path / "w1" / "runs" / rows[0]["run_id"]
-    assert sorted(p.name for p in run_dir.iterdir()) == sorted([
-        "manifest.json", "orders.parquet", "reviews.parquet", "sellers_daily.parquet", "market_daily.parquet",
-        "accounts.parquet", "detections.parquet", "summary.json"])
+    assert sorted(p.name for p in run_dir.iterdir()) == ["accounts.parquet", "detections.parquet", "manifest.json", "market_daily.parquet",
+                                                          "orders.parquet", "reviews.parquet", "sellers_daily.parquet",
+                                                          "summary.json"]
     figures = sorted(p.name for p in (tmp_path / "w1" / "figures").iterdir())
     assert "credit_over_time--tiny.cashback.pdf" in figures and "rank_agreement--tiny.default.png" in figures
     assert (tmp_path / "dask" / "figures" / "credit_over_time--tiny.default.svg").read_bytes() == \

@@ -49,8 +49,8 @@ def plan_record(exp, quick: bool) -> dict:
         "replicates": exp.replicates, "baseline": exp.baseline,
         "figures": list(exp.figures) if exp.figures is not None else None,
         "rules": {name: rules.to_dict() for name, rules in exp.rules.items()},
-        "variants": [{"scenario": v.scenario, "variant": v.name, "file": v.file, "overrides": v.overrides}
-                     for v in exp.variants],
+        "variants": [{"scenario": v.scenario, "variant": v.name, "file": v.file, "overrides": v.overrides,
+                      "control": v.control} for v in exp.variants],
         "runs": [{"run_id": r.run_id, "scenario": r.scenario, "variant": r.variant, "rules": r.rules,
                   "replicate": r.replicate, "seed": r.seed} for r in exp.runs()],
     }
@@ -162,6 +162,8 @@ def finish(out: Path, exp, record: dict, lost: dict[str, str]) -> list[dict]:
             found = {"status": "failed", "error": lost.get(run["run_id"], "the run never finished"), "wall_s": None,
                      "metrics": {}}
         rows.append({**run, **found})
+    from sim.experiment.bridge import add_paired
+    add_paired(out, rows, record)  # brusher ROI against the paired run without the attack
     if exp.log is not None:
         from sim.experiment.logscore import compare_sellers
         from sim.experiment.runs import flatten

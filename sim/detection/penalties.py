@@ -146,13 +146,17 @@ class ExtortionJudgement:
 
 
 def judge_extortion(rules, order_ids: np.ndarray, buyer_ids: np.ndarray, complained_at: np.ndarray,
-                    evidence: np.ndarray) -> ExtortionJudgement:
+                    evidence: np.ndarray, rng: np.random.Generator | None = None) -> ExtortionJudgement:
     """PEN-EXTORTION: a seller's complaint about a bad review is judged ``intervene_days`` after it
     (TX-INTERVENE's delay). With evidence of the demand (*decision*: the chat records; without them
     the complaint is rejected) the review's order is removed (SCORE-REMOVED: its review and DSRs
     leave every score), its author gets ``extortion_points`` serious points per upheld complaint, and
-    with ``seal_extortioners`` the author is sealed."""
-    upheld = np.asarray(evidence, bool)
+    with ``seal_extortioners`` the author is sealed. Below ``extortion_judge_accuracy`` 1
+    (KNOB-JUDGE-ACCURACY) each complaint with evidence is upheld with that probability, drawn from
+    ``rng`` (one uniform per complaint; none drawn at accuracy 1)."""
+    upheld = np.asarray(evidence, bool).copy()
+    if rules.extortion_judge_accuracy < 1:
+        upheld &= rng.random(len(upheld)) < rules.extortion_judge_accuracy
     when = np.asarray(complained_at, np.int64)[upheld] + to_seconds(rules.intervene_days)
     accounts, count = np.unique(np.asarray(buyer_ids, np.int64)[upheld], return_counts=True)
     sealed = accounts if rules.seal_extortioners else np.zeros(0, np.int64)

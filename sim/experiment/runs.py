@@ -119,8 +119,11 @@ def read_run(run_dir: Path) -> dict | None:
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     for key in ("scenario", "seed", "rules"):  # identity, already a column
         summary.pop(key, None)
+    from sim.experiment.bridge import run_metrics
+    metrics = flatten(summary)
+    metrics.update(run_metrics(summary, run_dir))  # the experiment metrics (docs/experiments.md)
     return {"status": "ok", "error": None, "wall_s": manifest.get("timings", {}).get("total_s"),
-            "metrics": flatten(summary)}
+            "metrics": metrics}
 
 
 def flatten(data, prefix: str = "") -> dict:

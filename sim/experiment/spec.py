@@ -35,7 +35,7 @@ FIGURE_KINDS = ("credit_over_time", "fake_points_by_status", "brusher_roi", "ran
 
 TOP_KEYS = ("name", "description", "seed", "replicates", "baseline", "figures", "quick", "scenarios",
             "rules", "log")
-SCENARIO_KEYS = ("file", "name", "set", "variants")
+SCENARIO_KEYS = ("file", "name", "set", "variants", "control")
 RULE_KEYS = ("name", "preset", "file")
 LOG_KEYS = ("orders", "reviews", "accounts", "as_of")
 QUICK_KEYS = ("replicates", "set")
@@ -51,6 +51,7 @@ class Variant:
     file: str  # the scenario file
     overrides: dict  # dotted key path -> value (scenario-wide ``set``, then the variant's own)
     where: str  # key path of the variant in the experiment file, for error messages
+    control: str | None = None  # the scenario's variant without the attack; set: all its variants share seeds
 
     @property
     def label(self) -> str:
@@ -104,7 +105,8 @@ class Experiment:
             return [Run("log", "default", name, 0, self.seed) for name in self.rules]
         plan = []
         for v in self.variants:
-            for rep, seed in enumerate(variant_seeds(self.seed, v.label, self.replicates)):
+            label = v.scenario if v.control is not None else v.label  # a control: one world per replicate
+            for rep, seed in enumerate(variant_seeds(self.seed, label, self.replicates)):
                 plan.extend(Run(v.scenario, v.name, name, rep, seed) for name in self.rules)
         return plan
 
@@ -249,10 +251,15 @@ def _variants(value, source: str, base: Path) -> tuple[Variant, ...]:
         variants = _table(entry.get("variants", {"default": {}}), source, f"{where}.variants")
         if not variants:
             raise InputError(source, f"{where}.variants", "at least one variant")
+        control = entry.get("control")
+        if control is not None and control not in variants:
+            raise InputError(source, f"{where}.control", f"the name of one of its variants ({', '.join(variants)})",
+                             control, did_you_mean(str(control), variants))
         for vname, overrides in variants.items():
             _name(vname, source, f"{where}.variants.{vname}")
             overrides = _table(overrides, source, f"{where}.variants.{vname}")
-            v = Variant(scen_name, vname, str(base / file), {**common, **overrides}, f"{where}.variants.{vname}")
+            v = Variant(scen_name, vname, str(base / file), {**common, **overrides}, f"{where}.variants.{vname}",
+                        control)
             if any(o.label == v.label for o in out):
                 raise InputError(source, v.where, "a scenario.variant name used once", v.label)
             out.append(v)

@@ -34,6 +34,7 @@ import numpy as np
 
 from sim.actors import register
 from sim.attacks.extortion import Targets, plan_gang
+from sim.attacks.streams import named_stream
 from sim.attacks.strategy import GangConfig, ResponsePolicy, read_gang, read_response
 from sim.detection.penalties import judge_extortion
 from sim.market import orders as O
@@ -73,6 +74,8 @@ class Gang(Attacker):
         self.config = config.gang
         self.policy = config.response
         self.rng = rng
+        # the platform's judgement draws from its own stream, so its accuracy never moves the gang's draws
+        self.judge_rng = named_stream(world.seed, "judge:" + config.name)
         n = self.config.accounts
         age = rng.exponential(180 * DAY, n).astype(np.int64)
         self.ids = w.accounts.create(n, BUYER, "gang", config.name, w.start - age)
@@ -204,7 +207,8 @@ class Gang(Attacker):
     def _complain(self, rows: np.ndarray, at: np.ndarray) -> None:
         o = self.world.book.orders
         a = self._attack(rows)
-        judged = judge_extortion(self.world.rules, rows, o["buyer_id"][rows], at, self.attacks["evidence"][a].astype(bool))
+        judged = judge_extortion(self.world.rules, rows, o["buyer_id"][rows], at, self.attacks["evidence"][a].astype(bool),
+                                 self.judge_rng)
         self.counts["complaints"] += int(rows.size)
         self.counts["upheld"] += int(len(judged.removed_orders))
         self.cals["judge"].push(judged.removed_orders, judged.removed_at)

@@ -3,13 +3,16 @@
 Each builder returns a dict of equal-length numpy columns (``sim.plot.figures.COLUMNS``), or None
 when the sweep's metrics lack what it needs. The metric columns of ``runs.parquet`` they read:
 
-- credit over time: each run's ``sellers_daily.parquet`` (date, seller_id, credit) and
-  ``orders.parquet`` (a seller with any order of a non-genuine actor is ``brushing``, else ``honest``);
+- credit over time: each run's ``sellers_daily.parquet`` (date, seller_id, credit); a seller with a
+  fake order of a farm (``orders.parquet`` ``fake``/``attack``, the farm by its accounts' role in
+  ``accounts.parquet``) is ``brushing``, else ``honest`` (a gang's targets are honest sellers);
 - rank agreement: ``fake_review_share`` and ``kendall_tau_quality_rank_score`` (one point per run);
 - fake points by status: ``fake_points.<status>`` (mean over the runs);
 - brusher ROI: ``brusher_roi`` (mean over the runs), the strategy being the scenario variant;
 - detection frontier: ``detection.recall`` and ``detection.lag_days`` (mean per variant and rule set,
-  the detector named by both), and ``detection.breakeven_recall`` for the break-even line;
+  the detector named by both; variants named ``<line>-<point>`` join as the line ``<line>``), and
+  ``detection.breakeven_recall`` for the break-even line (its mean per grid point ``<point>``, at
+  the point's mean lag; variants without a "-" join it only when there is no grid);
 - extortion: ``extortion.payouts`` and ``honest_penalised`` from ``aggregate.parquet`` (mean and interval).
 """
 
@@ -22,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.experiment.bridge import brushing_sellers
 from sim.experiment.runs import column_values
 
 
@@ -51,8 +55,7 @@ def credit_over_time(sweep_dir: Path, runs: pa.Table, scenario: str, variant: st
             if not daily_path.exists():
                 return None
             daily = pq.read_table(daily_path, columns=["date", "seller_id", "credit"])
-            orders = pq.read_table(run_dir / "orders.parquet", columns=["seller_id", "actor"])
-            brushing = np.unique(orders.column("seller_id").to_numpy()[orders.column("actor").to_numpy() != 0])
+            brushing = brushing_sellers(run_dir)
             date = daily.column("date").to_numpy().astype("datetime64[D]").astype(np.int64)
             day = date - date.min()
             seller = daily.column("seller_id").to_numpy()
@@ -144,15 +147,25 @@ def detection_frontier(runs: pa.Table, scenario: str) -> tuple[dict, dict | None
     keep = ~(np.isnan(recall) | np.isnan(lag))
     if not keep.any():
         return None
-    single = len({g[0] for g in groups}) == 1
-    detector = np.asarray([g[1] if single else f"{g[0]}, {g[1]}" for g in groups], dtype=object)
+    single = len({g[1] for g in groups}) == 1  # one rule set: lines are named by the variant alone
+    lines = [g[0].rsplit("-", 1)[0] for g in groups]
+    detector = np.asarray([v if single else f"{v}, {g[1]}" for v, g in zip(lines, groups)], dtype=object)
     points = {"detector": detector[keep], "lag_days": lag[keep], "recall": recall[keep]}
     breakeven = None
     if "detection.breakeven_recall" in runs.column_names:
         _, line = _means(ok, ("variant", "rules"), "detection.breakeven_recall")
         sel = keep & ~np.isnan(line)
-        if sel.any():
-            breakeven = {"lag_days": lag[sel], "recall": line[sel]}
+        # one break-even point per grid point (the part after the last "-": the same lag setting on
+        # every line), at its mean lag; single detectors (no "-") only when there is no grid
+        point = np.asarray([g[0].rsplit("-", 1)[-1] for g in groups], dtype=object)
+        grid = np.asarray(["-" in g[0] for g in groups])
+        if (sel & grid).any():
+            sel &= grid
+        names = list(dict.fromkeys(point[sel].tolist()))
+        if names:
+            pick = [sel & (point == n) for n in names]
+            breakeven = {"lag_days": np.array([lag[m].mean() for m in pick]),
+                         "recall": np.array([line[m].mean() for m in pick])}
     return points, breakeven
 
 

@@ -123,6 +123,8 @@ class RuleSet:
                                   "sealed")
     extortion_points: int = rule(12, "PEN-EXTORTION", "serious points for a buyer judged to extort")
     seal_extortioners: bool = rule(True, "PEN-EXTORTION", "a buyer judged to extort may be sealed")
+    extortion_judge_accuracy: float = rule(1.0, "KNOB-JUDGE-ACCURACY", "probability that the platform upholds a "
+                                           "complaint of extortion that has evidence; 1: always")
 
     # --- 8. Policy knobs beyond the seed preset ---
     credit_half_life_days: float | None = rule(None, "KNOB-DECAY", "each counted point weighs 0.5 ** (age / "
@@ -198,6 +200,7 @@ def validate(rules: RuleSet, source: str = "rule set") -> RuleSet:
          "vip_gold <= vip_platinum <= vip_diamond")
     need(0 < rules.reviewer_weight_floor <= 1, "reviewer_weight_floor", "a weight in (0, 1]")
     need(rules.reviewer_weight_full_credit > 0, "reviewer_weight_full_credit", "a positive number")
+    need(0 <= rules.extortion_judge_accuracy <= 1, "extortion_judge_accuracy", "a probability in [0, 1]")
     need(rules.min_amount is None or rules.min_amount >= 0, "min_amount", "a non-negative amount or none")
     need(all(len(n) == 2 and n[0] > 0 and n[1] >= 0 for n in rules.serious_nodes)
          and all(a[0] < b[0] for a, b in zip(rules.serious_nodes, rules.serious_nodes[1:])),
