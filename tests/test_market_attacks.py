@@ -1,4 +1,4 @@
-"""Attacks in a market run (issue 11): farms and gangs through the order lifecycle, detectors acting
+"""Attacks in a market run: farms and gangs through the order lifecycle, detectors acting
 under PEN-FAKE-ORDER, sanctions acting back, ground truth, metrics, named streams, validation and a
 researcher's own actor loaded from its module."""
 

@@ -1,4 +1,4 @@
-"""Attackers of the reputation system, as data and plans (issue 11).
+"""Attackers of the reputation system, as data and plans (docs/attacks.md).
 
 - ``strategy``: brushing-farm evasion strategies and presets, farm costs and hiring, extortion and
   sabotage gangs, and the sellers' response to a demand;

@@ -1,6 +1,6 @@
 """The attack metrics of a run, computed from the run's own tables by one function.
 
-:func:`attack_metrics` is the single definition of every attack metric of issue 11 section 5 and
+:func:`attack_metrics` is the single definition of every attack metric of
 docs/attacks.md "Metrics"; anyone holding a run's tables can recompute them. The
 tables are plain mappings of equal-length numpy columns (as read from the run's Parquet files):
 

@@ -1,7 +1,7 @@
 """Random streams keyed by name, not by position.
 
-Each attack and each detector draws from its own stream, derived from the run's seed and its *name*
-(issue 11, section 6): adding, removing or reordering other attacks never changes its draws, and an
+Each attack and each detector draws from its own stream, derived from the run's seed and its *name*:
+adding, removing or reordering other attacks never changes its draws, and an
 attack that never fires leaves every other stream untouched. The name is hashed (SHA-256, stable
 across Python runs, unlike ``hash``) into the ``spawn_key`` of a ``numpy.random.SeedSequence``; the
 first key word separates attack streams from the market's positional ones.

@@ -1,7 +1,7 @@
 """The ``signals`` detector: a score per order from the signals a platform actually has.
 
 docs/attacks.md "Detection": detection is "driven by the signals a platform actually has (confirm
-speed, logistics records, account age and graph, bursts)"; issue 11 adds chats. Each signal is a
+speed, logistics records, account age and graph, bursts)", plus the chats with customer service. Each signal is a
 number in [0, 1] per order; the score is their weighted mean, and an order whose score reaches
 ``threshold`` is flagged. An account with ``account_flags`` or more flagged orders in one sweep is
 flagged too.
