@@ -12,18 +12,22 @@ expected.
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import math
 import typing
 from typing import Any, Mapping
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
+from sim.scenario.schema import check_number
+
+
+def _hint(word: str, choices) -> str:
+    """`` (did you mean 'x'?)`` after an expectation when a choice is close to ``word``, else ``""``."""
+    hint = did_you_mean(word, choices)
+    return f" ({hint})" if hint else ""
 
 
 def unknown_key(source: str, path: str, key: str, known) -> InputError:
     """The error for an unknown key, with "did you mean" when a known key is close."""
-    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = _hint(key, sorted(known))
     return InputError(source, path, f"one of the keys {', '.join(sorted(known))}{hint}", key)
 
 
@@ -35,32 +39,14 @@ def check_value(value: Any, f: dataclasses.Field, tp: Any, source: str, path: st
             raise InputError(source, path, "true or false", value)
         return value
     if tp in (int, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InputError(source, path, "an integer" if tp is int else "a number", value)
-        if tp is int and not isinstance(value, int):
-            raise InputError(source, path, "an integer", value)
-        if not math.isfinite(value):
-            raise InputError(source, path, "a finite number", value)
-        lo, hi = meta.get("lo"), meta.get("hi")
-        bad_lo = lo is not None and (value < lo or (meta.get("lo_open") and value == lo))
-        if bad_lo or (hi is not None and value > hi):
-            left = "(" if meta.get("lo_open") else "["
-            if lo is not None and hi is not None:
-                what = f"a number in {left}{lo}, {hi}]"
-            elif lo is not None:
-                what = f"a number {'>' if meta.get('lo_open') else '>='} {lo}"
-            else:
-                what = f"a number <= {hi}"
-            raise InputError(source, path, what, value)
+        value = check_number(value, meta, source, path, tp is int)
         return float(value) if tp is float else value
     if tp is str:
         if not isinstance(value, str):
             raise InputError(source, path, "a string", value)
         choices = meta.get("choices")
         if choices and value not in choices:
-            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise InputError(source, path, f"one of {', '.join(choices)}{hint}", value)
+            raise InputError(source, path, f"one of {', '.join(choices)}{_hint(value, choices)}", value)
         return value
     if tp is tuple:
         if not isinstance(value, (list, tuple)):
@@ -105,9 +91,7 @@ def build_with_preset(cls: type, data: Mapping, presets: Mapping[str, Any], sour
     name = data.pop("preset", default)
     where = f"{path}.preset" if path else "preset"
     if not isinstance(name, str) or name not in presets:
-        close = difflib.get_close_matches(str(name), list(presets), n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(source, where, f"one of {', '.join(presets)}{hint}", name)
+        raise InputError(source, where, f"one of {', '.join(presets)}{_hint(str(name), presets)}", name)
     return build(cls, data, source, path, presets[name])
 
 

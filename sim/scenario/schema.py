@@ -506,7 +506,8 @@ def _type_name(tp: Any) -> str:
             tuple: "an array"}.get(tp, str(tp))
 
 
-def _check_number(value: Any, meta: dict, source: str, path: str, integer: bool) -> float:
+def check_number(value: Any, meta: dict, source: str, path: str, integer: bool) -> float:
+    """A knob's number checked against its type and its range (``knob``'s lo, lo_open and hi)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InputError(source, path, "an integer" if integer else "a number", value)
     if integer and not isinstance(value, int):
@@ -520,7 +521,8 @@ def _check_number(value: Any, meta: dict, source: str, path: str, integer: bool)
             what = f"a number in {'(' if meta.get('lo_open') else '['}{lo}, {hi}]"
         raise InputError(source, path, what, value)
     if hi is not None and value > hi:
-        raise InputError(source, path, f"a number in [{lo}, {hi}]" if lo is not None else f"a number <= {hi}",
+        left = "(" if meta.get("lo_open") else "["
+        raise InputError(source, path, f"a number in {left}{lo}, {hi}]" if lo is not None else f"a number <= {hi}",
                          value)
     return value
 
@@ -560,7 +562,7 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
                 raise InputError(source, path, "true or false", value)
             values[name] = value
         elif tp is int or tp is float:
-            values[name] = _check_number(value, meta, source, path, tp is int)
+            values[name] = check_number(value, meta, source, path, tp is int)
             if tp is float:
                 values[name] = float(values[name])
         elif tp is str:
@@ -578,7 +580,7 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
             if meta.get("nonempty") and not value:
                 raise InputError(source, path, "a non-empty array", value)
             integer = isinstance(f.default, tuple) and f.default and isinstance(f.default[0], int)
-            values[name] = tuple(_check_number(v, meta, source, f"{path}[{i}]", integer)
+            values[name] = tuple(check_number(v, meta, source, f"{path}[{i}]", integer)
                                  for i, v in enumerate(value))
         else:  # pragma: no cover - schema definition error
             raise TypeError(f"unsupported scenario field type {tp}")
